@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""The project's two entry points, each runnable on a fresh clone.
+
+    python3 tools/dev.py deploy [--keep]   deploy on the embedded default (local AWS emulator) and summarise
+    python3 tools/dev.py test [PYTEST ARGS] run the whole test suite
+    python3 tools/dev.py stop              stop an emulator left running by 'deploy --keep'
+
+Each first creates .venv and installs the pinned requirements into it (only when they changed), then
+re-runs itself with the virtualenv's Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ROOT / "tools"
+VENV = ROOT / ".venv"
+STATE = ROOT / ".state"
+REQUIREMENTS = {"deploy": "requirements-local.txt", "stop": "requirements-local.txt", "test": "requirements-test.txt"}
+
+sys.path.insert(0, str(TOOLS))
+
+
+def _requirement_files(name: str) -> list[Path]:
+    """The requirements file and every file it includes with -r, in order."""
+    files, path = [], ROOT / name
+    while path:
+        files.append(path)
+        included = [line.split(None, 1)[1] for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("-r ")]
+        path = ROOT / included[0] if included else None
+    return files
+
+
+def bootstrap(command: str) -> None:
+    """Make sure .venv has the pinned requirements, then continue inside it."""
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        print(f"Creating {VENV.relative_to(ROOT)} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in _requirement_files(REQUIREMENTS[command]))).hexdigest()
+    stamp = VENV / f".installed-{REQUIREMENTS[command]}"
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != digest:
+        print(f"Installing {REQUIREMENTS[command]} into {VENV.relative_to(ROOT)} (once) ...", flush=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "-r", str(ROOT / REQUIREMENTS[command])], check=True)
+        stamp.write_text(digest, encoding="utf-8")
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+def collections_path() -> Path:
+    """A collections path in which llmops.litellm_ecs is this working tree."""
+    base = ROOT / ".cache" / "collections"
+    link = base / "ansible_collections" / "llmops" / "litellm_ecs"
+    if not link.is_symlink():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(ROOT, target_is_directory=True)
+    return base
+
+
+def ansible_env(endpoint: str, report: Path | None = None) -> dict[str, str]:
+    """The environment for ansible-playbook runs against the emulator at ``endpoint``."""
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": str(collections_path()),
+        "ANSIBLE_CALLBACK_PLUGINS": str(TOOLS / "callback_plugins"),
+        "ANSIBLE_CALLBACKS_ENABLED": "change_report",
+        "ANSIBLE_FORCE_COLOR": env.get("ANSIBLE_FORCE_COLOR", "0"),
+        "LITELLM_ECS_AWS_ENDPOINT_URL": endpoint,
+        "PATH": f"{VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+    })
+    if report:
+        env["LITELLM_ECS_CHANGE_REPORT"] = str(report)
+    return env
+
+
+def summarise(endpoint: str, report: dict) -> str:
+    """A readable account of what the run changed and what now exists in the emulator."""
+    import boto3  # pylint: disable=import-outside-toplevel
+
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    iam = session.client("iam", endpoint_url=endpoint)
+    sm = session.client("secretsmanager", endpoint_url=endpoint)
+    lines = ["", "=" * 72, "Summary", "=" * 72]
+    stats = report.get("stats", {})
+    for host, counts in stats.items():
+        lines.append(f"{host}: " + ", ".join(f"{key}={counts.get(key, 0)}" for key in ("ok", "changed", "failures", "unreachable", "skipped")))
+    lines.append("")
+    lines.append(f"Changed in this run ({len(report.get('changed', []))} tasks):")
+    lines.extend(f"  - [{item['role'] or 'play'}] {item['task']}" for item in report.get("changed", [])) if report.get("changed") else lines.append("  nothing")
+    lines.append("")
+    lines.append("What exists now:")
+    for role in iam.list_roles()["Roles"]:
+        attached = [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]]
+        inline = iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
+        lines.append(f"  IAM role        {role['Arn']}")
+        if attached or inline:
+            lines.append(f"                  managed: {', '.join(attached) or '-'}; inline: {', '.join(inline) or '-'}")
+    for secret in sm.list_secrets()["SecretList"]:
+        lines.append(f"  Secret          {secret['Name']}  ({secret['ARN']}; value not shown)")
+    return "\n".join(lines)
+
+
+def deploy(keep: bool) -> int:
+    from localaws.harness import Emulator  # pylint: disable=import-outside-toplevel
+
+    emulator = Emulator(STATE / "emulator")
+    # --keep: the emulator outlives this command, so it watches no process (stop it with 'dev.py stop').
+    endpoint = emulator.start(watch_pid=0 if keep else os.getpid())
+    print(f"Local AWS emulator: {endpoint} (pid {emulator.pid})", flush=True)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            report_path = Path(tmp) / "report.json"
+            run = subprocess.run(
+                ["ansible-playbook", "-i", str(ROOT / "inventories" / "local"), str(ROOT / "playbooks" / "site.yml")],
+                env=ansible_env(endpoint, report_path), cwd=ROOT, check=False,
+            )
+            report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+        print(summarise(endpoint, report))
+        return run.returncode
+    finally:
+        if keep:
+            print(f"\nThe emulator is still running at {endpoint}; stop it with: python3 tools/dev.py stop")
+        else:
+            emulator.stop()
+            print("\nStopped the local AWS emulator (its state is gone; use --keep to inspect it).")
+
+
+def stop() -> int:
+    from localaws.harness import Emulator  # pylint: disable=import-outside-toplevel
+
+    print("stopped the emulator" if Emulator(STATE / "emulator").stop() else "no emulator was running")
+    return 0
+
+
+def test(pytest_args: list[str]) -> int:
+    env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    code = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env, check=False).returncode
+    if code == 5:
+        # pytest: no test was collected. A full run always collects tests, so that is a broken suite; a
+        # filtered run (-k, a path) that matches nothing is not an error.
+        print("pytest collected no test" + (" for this selection" if pytest_args else ": the suite is broken"), file=sys.stderr)
+        return 0 if pytest_args else 1
+    return code
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    deploy_parser = sub.add_parser("deploy", help="deploy on the local emulator and print a summary")
+    deploy_parser.add_argument("--keep", action="store_true", help="leave the emulator running afterwards")
+    sub.add_parser("test", help="run the whole test suite (extra arguments go to pytest)")
+    sub.add_parser("stop", help="stop an emulator left running by 'deploy --keep'")
+    args, rest = parser.parse_known_args()
+    if rest and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    bootstrap(args.command)
+    if args.command == "deploy":
+        return deploy(args.keep)
+    if args.command == "stop":
+        return stop()
+    return test(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
