@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """The project's two entry points, each runnable on a fresh clone.
 
     python3 tools/dev.py deploy [--keep]   deploy on the embedded default (local AWS emulator) and summarise

@@ -20,7 +20,7 @@ description:
   - A service-linked role is shared by the whole account and may be in use by other deployments, so this
     module never deletes one.
 author:
-  - llmops maintainers
+  - llmops maintainers (!UNKNOWN)
 options:
   aws_service_name:
     description:
@@ -43,6 +43,7 @@ attributes:
     description: In check mode a missing role is reported as C(changed) and is not created.
   diff_mode:
     support: none
+    description: The module reports no diff.
   idempotent:
     support: full
     description: An existing role is never changed.

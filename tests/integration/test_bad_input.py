@@ -1,0 +1,44 @@
+"""Bad input fails before anything in AWS changes, with a message naming the variable and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.emulator
+
+
+def aws_state(aws):
+    iam, sm = aws("iam"), aws("secretsmanager")
+    return (
+        sorted(r["Arn"] for r in iam.list_roles()["Roles"]),
+        sorted(s["ARN"] for s in sm.list_secrets()["SecretList"]),
+    )
+
+
+CASES = {
+    "name with spaces": ({"litellm_name": "my proxy"}, ["litellm_name", "lower-case"]),
+    "name in upper case": ({"litellm_name": "LiteLLM"}, ["litellm_name", "lower-case"]),
+    "provider name not an env var": ({"litellm_provider_secrets": {"openai-key": "sk-x"}}, ["litellm_provider_secrets", "openai-key", "environment-variable"]),
+    "provider name reserved": ({"litellm_provider_secrets": {"LITELLM_MASTER_KEY": "sk-x"}}, ["litellm_provider_secrets", "LITELLM_MASTER_KEY"]),
+    "provider ARN malformed": ({"litellm_provider_secrets": {"OPENAI_API_KEY": "arn:aws:s3:::bucket/key"}}, ["litellm_provider_secrets", "OPENAI_API_KEY", "arn:aws:secretsmanager"]),
+    "master key without sk-": ({"litellm_master_key": "my-master-key-123456"}, ["litellm_master_key", "sk-"]),
+    "master key sk-1234": ({"litellm_master_key": "sk-1234"}, ["litellm_master_key", "sk-1234"]),
+    "database not postgres": ({"litellm_database_url": "mysql://u:p@h/db"}, ["litellm_database_url", "PostgreSQL"]),
+    "region missing": ({"litellm_aws_region": None}, ["litellm_aws_region"]),
+    "bedrock ARN malformed": ({"litellm_bedrock_model_arns": ["claude-3"]}, ["iam_bedrock_model_arns", "arn:aws:bedrock"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_bad_input_fails_before_any_change(case, run_site, aws):
+    extra, expected = CASES[case]
+    before = aws_state(aws)
+    run = run_site(extra)
+    assert run.rc != 0, f"{case}: the play succeeded"
+    for text in expected:
+        assert text in run.output, f"{case}: {text!r} not in the failure:\n{run.tail(30)}"
+    assert run.changed == 0, run.changed_tasks
+    assert aws_state(aws) == before
+    # The master key given must not be echoed back in the error.
+    if "litellm_master_key" in extra:
+        assert extra["litellm_master_key"] not in run.output.replace("'sk-1234'", "")
