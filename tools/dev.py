@@ -12,19 +12,22 @@ re-runs itself with the virtualenv's Python.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "tools"
 VENV = ROOT / ".venv"
-STATE = ROOT / ".state"
+STATE = Path(os.environ.get("LITELLM_ECS_STATE_DIR", ROOT / ".state"))
 REQUIREMENTS = {"deploy": "requirements-local.txt", "stop": "requirements-local.txt", "test": "requirements-test.txt"}
 
 sys.path.insert(0, str(TOOLS))
@@ -142,9 +145,39 @@ def stop() -> int:
     return 0
 
 
+def emulator_pids() -> set[int]:
+    """Every running emulator process on this machine (found by its command line)."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"localaws.server" in argv:
+                pids.add(int(entry.name))
+    return pids
+
+
+def leftover_emulators(before: set[int], grace: float = 5.0) -> set[int]:
+    """Emulators started since ``before`` that are still alive after ``grace`` seconds."""
+    deadline = time.monotonic() + grace
+    while (left := emulator_pids() - before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
 def test(pytest_args: list[str]) -> int:
     env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    before = emulator_pids()
     code = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env, check=False).returncode
+    left = leftover_emulators(before)
+    if left:
+        print(f"error: the test run left emulator processes running: {sorted(left)}; stopping them", file=sys.stderr)
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return code or 1
     if code == 5:
         # pytest: no test was collected. A full run always collects tests, so that is a broken suite; a
         # filtered run (-k, a path) that matches nothing is not an error.

@@ -203,7 +203,8 @@ def test_ansible_lint_production_profile(tmp_path):
     lint = run([tool("ansible-lint"), "--offline", "--profile", "production", "--strict", "--nocolor"],
                cwd=ROOT, env=env, timeout=900)
     assert lint.returncode == 0, report(lint, "ansible-lint (production profile, strict) found problems")
-    assert "Profile 'production' was required" not in lint.stdout or "0 failure(s)" in lint.stdout, report(
+    assert "Passed: 0 failure(s), 0 warning(s)" in lint.stdout, report(lint, "ansible-lint did not report a clean pass")
+    assert "Profile 'production' was required, and it passed" in lint.stdout, report(
         lint, "ansible-lint did not confirm the production profile")
 
 
