@@ -20,7 +20,10 @@ CASES = {
     "name in upper case": ({"litellm_name": "LiteLLM"}, ["litellm_name", "lower-case"]),
     "provider name not an env var": ({"litellm_provider_secrets": {"openai-key": "sk-x"}}, ["litellm_provider_secrets", "openai-key", "environment-variable"]),
     "provider name reserved": ({"litellm_provider_secrets": {"LITELLM_MASTER_KEY": "sk-x"}}, ["litellm_provider_secrets", "LITELLM_MASTER_KEY"]),
-    "provider ARN malformed": ({"litellm_provider_secrets": {"OPENAI_API_KEY": "arn:aws:s3:::bucket/key"}}, ["litellm_provider_secrets", "OPENAI_API_KEY", "arn:aws:secretsmanager"]),
+    "provider ARN malformed": (
+        {"litellm_provider_secrets": {"OPENAI_API_KEY": "arn:aws:s3:::bucket/key"}},
+        ["litellm_provider_secrets", "OPENAI_API_KEY", "arn:aws:secretsmanager"],
+    ),
     "master key without sk-": ({"litellm_master_key": "my-master-key-123456"}, ["litellm_master_key", "sk-"]),
     "master key sk-1234": ({"litellm_master_key": "sk-1234"}, ["litellm_master_key", "sk-1234"]),
     "database not postgres": ({"litellm_database_url": "mysql://u:p@h/db"}, ["litellm_database_url", "PostgreSQL"]),

@@ -219,3 +219,12 @@ def test_s3_config_and_bedrock_grants_are_scoped(run_site, aws):
     assert as_list(by_sid["ReadTheConfigObject"]["Resource"]) == ["arn:aws:s3:::s3demo-config/litellm/config.yaml"]
     assert set(as_list(by_sid["InvokeTheListedBedrockModels"]["Action"])) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
     assert as_list(by_sid["InvokeTheListedBedrockModels"]["Resource"]) == bedrock
+
+
+def test_check_mode_on_a_new_deployment_creates_nothing(run_site, aws):
+    run = run_site({"litellm_name": "checkonly", "litellm_provider_secrets": {"OPENAI_API_KEY": OPENAI_KEY}}, check=True)
+    assert run.rc == 0, run.tail()
+    assert run.changed > 0  # it reports what it would create ...
+    roles = [r["RoleName"] for r in aws("iam").list_roles()["Roles"]]
+    secrets = [s["Name"] for s in aws("secretsmanager").list_secrets()["SecretList"]]
+    assert not [name for name in roles + secrets if name.startswith("checkonly")]  # ... and creates none of it

@@ -81,10 +81,10 @@ def test_molecule_default_scenario(scratch, record_property):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     ) as molecule:
         try:
-            output, _ = molecule.communicate(timeout=BUDGET)
+            output = molecule.communicate(timeout=BUDGET)[0]
         except subprocess.TimeoutExpired:
             os.killpg(molecule.pid, signal.SIGKILL)
-            output, _ = molecule.communicate()
+            output = molecule.communicate()[0]
             pytest.fail(f"molecule test did not finish within {BUDGET} s; its output ended with:\n{tail(output)}")
     seconds = time.monotonic() - started
     output = ANSI.sub("", output)
