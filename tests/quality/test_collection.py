@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -67,21 +68,36 @@ def tool_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def tail(output: str) -> str:
+    """The last TAIL_LINES lines of a tool's output, saying when some were cut."""
+    lines = output.splitlines()
+    shown = lines[-TAIL_LINES:]
+    cut = f" (last {len(shown)} of {len(lines)} lines)" if len(lines) > len(shown) else ""
+    return f"--- output{cut} ---\n" + "\n".join(shown)
+
+
 def run(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
-    """Run a tool, its stderr folded into stdout; print how long it took (measured, never asserted)."""
+    """Run a tool, its stderr folded into stdout; print how long it took (measured, never asserted).
+
+    The tool runs in its own process group, so a timeout ends it and everything it started.
+    """
+    label = " ".join(Path(arg).name if os.sep in arg else arg for arg in cmd)
     started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=timeout, check=False)
-    print(f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}: exit {proc.returncode} in {time.monotonic() - started:.1f} s")
-    return proc
+    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          start_new_session=True) as proc:
+        try:
+            output = proc.communicate(timeout=timeout)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output = proc.communicate()[0]
+            pytest.fail(f"{label} did not finish within {timeout:.0f} s\n{tail(output)}")
+    print(f"{label}: exit {proc.returncode} in {time.monotonic() - started:.1f} s")
+    return subprocess.CompletedProcess(cmd, proc.returncode, output)
 
 
 def report(proc: subprocess.CompletedProcess, what: str) -> str:
-    """An assertion message: what failed, and the last lines of the tool's output."""
-    lines = proc.stdout.splitlines()
-    shown = lines[-TAIL_LINES:]
-    cut = f" (last {len(shown)} of {len(lines)} lines)" if len(lines) > len(shown) else ""
-    return f"{what} (exit {proc.returncode}): {' '.join(proc.args)}\n--- output{cut} ---\n" + "\n".join(shown)
+    """An assertion message: what failed, the command, and the last lines of the tool's output."""
+    return f"{what} (exit {proc.returncode}): {' '.join(proc.args)}\n{tail(proc.stdout)}"
 
 
 def repository_files() -> list[str]:
