@@ -158,28 +158,28 @@ def test_check_mode_on_converged_state_changes_nothing(first, run_site, inputs):
     assert run.changed == 0, run.changed_tasks
 
 
-def test_changed_provider_key_updates_only_its_secret(first, run_site, rotated, aws):
+def change_one_input(run_site, aws, inputs, only_changed_task, secret, expected):
+    """Converge with one input changed: only its task changes, its secret gets the value, the salt stays,
+    and converging again changes nothing."""
     salt = secret_value(aws, "litellm/salt-key")
-    run = run_site(rotated)
+    run = run_site(inputs)
     assert run.rc == 0, run.tail()
-    assert run.changed_tasks == ["Store the provider keys given by value"]
-    assert secret_value(aws, "litellm/provider/OPENAI_API_KEY") == OPENAI_KEY_ROTATED
+    assert run.changed_tasks == [only_changed_task]
+    assert secret_value(aws, secret) == expected
     assert secret_value(aws, "litellm/salt-key") == salt
-    again = run_site(rotated)
+    again = run_site(inputs)
     assert again.changed == 0, again.changed_tasks
+
+
+def test_changed_provider_key_updates_only_its_secret(first, run_site, rotated, aws):
+    change_one_input(run_site, aws, rotated, "Store the provider keys given by value",
+                     "litellm/provider/OPENAI_API_KEY", OPENAI_KEY_ROTATED)
 
 
 def test_given_master_key_replaces_generated_one_and_salt_stays(first, run_site, rotated, aws):
     assert run_site(rotated).rc == 0  # the starting state, whichever tests ran before
-    salt = secret_value(aws, "litellm/salt-key")
-    given = dict(rotated, litellm_master_key=USER_MASTER_KEY)
-    run = run_site(given)
-    assert run.rc == 0, run.tail()
-    assert run.changed_tasks == ["Store the master key, generated once when not given"]
-    assert secret_value(aws, "litellm/master-key") == USER_MASTER_KEY
-    assert secret_value(aws, "litellm/salt-key") == salt
-    again = run_site(given)
-    assert again.changed == 0, again.changed_tasks
+    change_one_input(run_site, aws, dict(rotated, litellm_master_key=USER_MASTER_KEY),
+                     "Store the master key, generated once when not given", "litellm/master-key", USER_MASTER_KEY)
 
 
 def test_no_secret_value_in_verbose_output(first, run_site, rotated, aws):

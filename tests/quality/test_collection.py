@@ -12,15 +12,15 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
-import time
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tooling import run, tail
 
 pytestmark = pytest.mark.quality
 
@@ -31,7 +31,6 @@ NAMESPACE, NAME = "llmops", "litellm_ecs"
 # ansible-test's per-test virtualenvs live under $HOME/.ansible/test/venv: a HOME that outlives the run
 # makes warm runs fast. .cache/ is gitignored and left out of the built collection.
 SANITY_HOME = ROOT / ".cache" / "quality" / "home"
-TAIL_LINES = 200
 
 # ansible-test bootstraps each sanity virtualenv with a get-pip script downloaded from an Ansible CI host
 # that is unreachable here; this stand-in does the same job with ensurepip and PyPI.
@@ -66,33 +65,6 @@ def tool_env(home: Path, **extra: str) -> dict[str, str]:
     })
     env.update(extra)
     return env
-
-
-def tail(output: str) -> str:
-    """The last TAIL_LINES lines of a tool's output, saying when some were cut."""
-    lines = output.splitlines()
-    shown = lines[-TAIL_LINES:]
-    cut = f" (last {len(shown)} of {len(lines)} lines)" if len(lines) > len(shown) else ""
-    return f"--- output{cut} ---\n" + "\n".join(shown)
-
-
-def run(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
-    """Run a tool, its stderr folded into stdout; print how long it took (measured, never asserted).
-
-    The tool runs in its own process group, so a timeout ends it and everything it started.
-    """
-    label = " ".join(Path(arg).name if os.sep in arg else arg for arg in cmd)
-    started = time.monotonic()
-    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          start_new_session=True) as proc:
-        try:
-            output = proc.communicate(timeout=timeout)[0]
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            output = proc.communicate()[0]
-            pytest.fail(f"{label} did not finish within {timeout:.0f} s\n{tail(output)}")
-    print(f"{label}: exit {proc.returncode} in {time.monotonic() - started:.1f} s")
-    return subprocess.CompletedProcess(cmd, proc.returncode, output)
 
 
 def report(proc: subprocess.CompletedProcess, what: str) -> str:

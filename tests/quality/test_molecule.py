@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import dev
+from tooling import run, tail
 from localaws.harness import Emulator
 
 pytestmark = pytest.mark.quality
@@ -25,10 +24,6 @@ pytestmark = pytest.mark.quality
 BUDGET = 1200  # seconds for the whole `molecule test`; it takes about 25 s on an idle machine
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 RUNNING_ON = re.compile(r"Running on http://127\.0\.0\.1:(\d+)")
-
-
-def tail(output: str, lines: int = 200) -> str:
-    return "\n".join(output.splitlines()[-lines:])
 
 
 def emulator_processes(ports: set[str]) -> list[str]:
@@ -76,22 +71,14 @@ def test_molecule_default_scenario(scratch, record_property):
     dev.collections_path()  # molecule.yml's ANSIBLE_COLLECTIONS_PATH: llmops.litellm_ecs is this tree
 
     started = time.monotonic()
-    with subprocess.Popen(  # its own process group, so a timeout can end molecule and ansible alike
-        [sys.executable, "-m", "molecule", "test"], cwd=dev.ROOT, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    ) as molecule:
-        try:
-            output = molecule.communicate(timeout=BUDGET)[0]
-        except subprocess.TimeoutExpired:
-            os.killpg(molecule.pid, signal.SIGKILL)
-            output = molecule.communicate()[0]
-            pytest.fail(f"molecule test did not finish within {BUDGET} s; its output ended with:\n{tail(output)}")
+    proc = run([sys.executable, "-m", "molecule", "test"], cwd=dev.ROOT, env=env, timeout=BUDGET)
+    output = proc.stdout
     seconds = time.monotonic() - started
     output = ANSI.sub("", output)
     record_property("molecule_test_seconds", round(seconds, 1))
     print(f"molecule test took {seconds:.1f} s")
 
-    assert molecule.returncode == 0, f"molecule test exited with {molecule.returncode}:\n{tail(output)}"
+    assert proc.returncode == 0, f"molecule test exited with {proc.returncode}:\n{tail(output)}"
     # molecule's per-step result line: "default ➜ idempotence: Executed: Successful" (with NO_COLOR
     # "[default > idempotence] Executed: Successful"); the final summary repeats it.
     for step in ("idempotence", "verify"):
