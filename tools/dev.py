@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import venv
 from pathlib import Path
 
@@ -110,6 +111,21 @@ def summarise(endpoint: str, report: dict) -> str:
             lines.append(f"                  managed: {', '.join(attached) or '-'}; inline: {', '.join(inline) or '-'}")
     for secret in sm.list_secrets()["SecretList"]:
         lines.append(f"  Secret          {secret['Name']}  ({secret['ARN']}; value not shown)")
+    ec2, efs, s3 = (session.client(name, endpoint_url=endpoint) for name in ("ec2", "efs", "s3"))
+    for group in ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": ["litellm-deployment"]}])["SecurityGroups"]:
+        sources = [pair["GroupId"] for perm in group["IpPermissions"] for pair in perm.get("UserIdGroupPairs", [])]
+        origin = f" (ingress from {', '.join(sources)})" if sources else ""
+        lines.append(f"  Security group  {group['GroupId']} {group['GroupName']}{origin}")
+    for fs in efs.describe_file_systems()["FileSystems"]:
+        targets = efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]
+        points = efs.describe_access_points(FileSystemId=fs["FileSystemId"])["AccessPoints"]
+        name = next((tag["Value"] for tag in fs.get("Tags", []) if tag["Key"] == "Name"), "")
+        lines.append(f"  EFS             {fs['FileSystemId']} {name} (encrypted: {fs['Encrypted']}, "
+                     f"{fs['ThroughputMode']}, {len(targets)} mount targets, access points: "
+                     f"{', '.join(p['AccessPointId'] for p in points) or '-'})")
+    for bucket in s3.list_buckets()["Buckets"]:
+        keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket["Name"]).get("Contents", [])]
+        lines.append(f"  S3 bucket       {bucket['Name']} (objects: {', '.join(keys) or '-'})")
     return "\n".join(lines)
 
 
@@ -145,33 +161,37 @@ def stop() -> int:
     return 0
 
 
-def emulator_pids() -> set[int]:
-    """Every running emulator process on this machine (found by its command line)."""
+RUN_ID_VARIABLE = "LITELLM_ECS_TEST_RUN"
+
+
+def emulator_pids(run_id: str) -> set[int]:
+    """The emulator processes started by the test run ``run_id`` (they inherit its environment marker)."""
+    marker = f"{RUN_ID_VARIABLE}={run_id}".encode()
     pids = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 argv = (entry / "cmdline").read_bytes().split(b"\0")
+                if b"localaws.server" in argv and marker in (entry / "environ").read_bytes().split(b"\0"):
+                    pids.add(int(entry.name))
             except OSError:
                 continue
-            if b"localaws.server" in argv:
-                pids.add(int(entry.name))
     return pids
 
 
-def leftover_emulators(before: set[int], grace: float = 5.0) -> set[int]:
-    """Emulators started since ``before`` that are still alive after ``grace`` seconds."""
+def leftover_emulators(run_id: str, grace: float = 5.0) -> set[int]:
+    """Emulators of this test run still alive after ``grace`` seconds (each exits soon after its starter)."""
     deadline = time.monotonic() + grace
-    while (left := emulator_pids() - before) and time.monotonic() < deadline:
+    while (left := emulator_pids(run_id)) and time.monotonic() < deadline:
         time.sleep(0.2)
     return left
 
 
 def test(pytest_args: list[str]) -> int:
-    env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
-    before = emulator_pids()
+    run_id = uuid.uuid4().hex
+    env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", **{RUN_ID_VARIABLE: run_id})
     code = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env, check=False).returncode
-    left = leftover_emulators(before)
+    left = leftover_emulators(run_id)
     if left:
         print(f"error: the test run left emulator processes running: {sorted(left)}; stopping them", file=sys.stderr)
         for pid in left:

@@ -95,8 +95,12 @@ def test_execution_role_reads_only_this_deployments_secrets(first, aws, shared_s
 
 def test_task_role_is_least_privilege(first, aws):
     by_sid = {s["Sid"]: s for s in statements(inline_policy(aws, "litellm-task", "litellm-task"))}
-    # No S3 config and no Bedrock models configured: no S3 or Bedrock permission at all.
-    assert set(by_sid) == {"PutMetricsInOneNamespace", "WriteXRayTraces"}
+    # EFS config mode (the default) and no Bedrock models configured: no S3 or Bedrock permission at all.
+    assert set(by_sid) == {"MountThisDeploymentsFileSystems", "PutMetricsInOneNamespace", "WriteXRayTraces"}
+    efs = by_sid["MountThisDeploymentsFileSystems"]
+    assert set(as_list(efs["Action"])) == {"elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"}
+    assert as_list(efs["Resource"]) == ["arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/*"]
+    assert efs["Condition"] == {"StringEquals": {"aws:ResourceTag/litellm-deployment": "litellm"}}
     metrics = by_sid["PutMetricsInOneNamespace"]
     assert as_list(metrics["Action"]) == ["cloudwatch:PutMetricData"]
     assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "LiteLLM"}}
@@ -199,7 +203,7 @@ def test_no_secret_value_in_verbose_output(first, run_site, rotated, aws):
 
 def test_customer_key_adds_kms_decrypt_on_that_key_only(run_site, aws):
     key_arn = aws("kms").create_key(Description="litellm secrets")["KeyMetadata"]["Arn"]
-    run = run_site({"litellm_name": "kmsdemo", "litellm_kms_key_arn": key_arn, "litellm_provider_secrets": {}})
+    run = run_site({"litellm_name": "kmsdemo", "litellm_kms_key_arn": key_arn})
     assert run.rc == 0, run.tail()
     by_sid = {s["Sid"]: s for s in statements(inline_policy(aws, "kmsdemo-execution", "kmsdemo-read-secrets"))}
     assert as_list(by_sid["DecryptTheSecretsKey"]["Action"]) == ["kms:Decrypt"]
@@ -210,19 +214,21 @@ def test_customer_key_adds_kms_decrypt_on_that_key_only(run_site, aws):
 
 def test_s3_config_and_bedrock_grants_are_scoped(run_site, aws):
     bedrock = ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"]
-    run = run_site({"litellm_name": "s3demo", "litellm_provider_secrets": {}, "iam_config_s3_bucket": "s3demo-config",
-                    "iam_config_s3_key": "litellm/config.yaml", "litellm_bedrock_model_arns": bedrock, "iam_metrics_namespace": ""})
+    run = run_site({"litellm_name": "s3demo", "litellm_config_mode": "s3",
+                    "litellm_bedrock_model_arns": bedrock, "iam_metrics_namespace": ""}, outputs=True)
     assert run.rc == 0, run.tail()
     by_sid = {s["Sid"]: s for s in statements(inline_policy(aws, "s3demo-task", "s3demo-task"))}
     assert set(by_sid) == {"ReadTheConfigObject", "InvokeTheListedBedrockModels", "WriteXRayTraces"}
     assert as_list(by_sid["ReadTheConfigObject"]["Action"]) == ["s3:GetObject"]
-    assert as_list(by_sid["ReadTheConfigObject"]["Resource"]) == ["arn:aws:s3:::s3demo-config/litellm/config.yaml"]
+    bucket = "s3demo-config-123456789012-us-east-1"
+    assert as_list(by_sid["ReadTheConfigObject"]["Resource"]) == [f"arn:aws:s3:::{bucket}/config.yaml"]
+    assert (run.outputs["iam"]["config_s3_bucket"], run.outputs["iam"]["config_s3_key"]) == (bucket, "config.yaml")
     assert set(as_list(by_sid["InvokeTheListedBedrockModels"]["Action"])) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
     assert as_list(by_sid["InvokeTheListedBedrockModels"]["Resource"]) == bedrock
 
 
 def test_check_mode_on_a_new_deployment_creates_nothing(run_site, aws):
-    run = run_site({"litellm_name": "checkonly", "litellm_provider_secrets": {"OPENAI_API_KEY": OPENAI_KEY}}, check=True)
+    run = run_site({"litellm_name": "checkonly"}, check=True)
     assert run.rc == 0, run.tail()
     assert run.changed > 0  # it reports what it would create ...
     roles = [r["RoleName"] for r in aws("iam").list_roles()["Roles"]]
