@@ -8,10 +8,13 @@ pytestmark = pytest.mark.emulator
 
 
 def aws_state(aws):
-    iam, sm = aws("iam"), aws("secretsmanager")
+    iam, sm, efs, ec2, s3 = (aws(name) for name in ("iam", "secretsmanager", "efs", "ec2", "s3"))
     return (
         sorted(r["Arn"] for r in iam.list_roles()["Roles"]),
         sorted(s["ARN"] for s in sm.list_secrets()["SecretList"]),
+        sorted(fs["FileSystemId"] for fs in efs.describe_file_systems()["FileSystems"]),
+        sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]),
+        sorted(b["Name"] for b in s3.list_buckets()["Buckets"]),
     )
 
 
@@ -28,6 +31,20 @@ CASES = {
     "master key sk-1234": ({"litellm_master_key": "sk-1234"}, ["litellm_master_key", "sk-1234"]),
     "database not postgres": ({"litellm_database_url": "mysql://u:p@h/db"}, ["litellm_database_url", "PostgreSQL"]),
     "region missing": ({"litellm_aws_region": None}, ["litellm_aws_region"]),
+    "model without litellm_params.model": (
+        {"litellm_models": [{"model_name": "gpt-4o", "litellm_params": {"model": "openai/gpt-4o"}},
+                            {"model_name": "broken", "litellm_params": {"api_base": "http://x"}}]},
+        ["litellm_models[1] (broken)", "litellm_params.model"]),
+    "literal key in the config": (
+        {"litellm_models": [{"model_name": "gpt-4o", "litellm_params": {"model": "openai/gpt-4o", "api_key": "sk-literal-Zz9"}}]},
+        ["litellm_models[0] (gpt-4o)", "litellm_params.api_key", "litellm_provider_secrets"]),
+    "reference the task will not have": (
+        {"litellm_models": [{"model_name": "g", "litellm_params": {"model": "gemini/x", "api_key": "os.environ/GEMINI_API_KEY"}}]},
+        ["os.environ/GEMINI_API_KEY", "litellm_provider_secrets"]),
+    "unknown config section": ({"litellm_config_extra_sections": {"model_lists": []}}, ["litellm_config_extra_sections.model_lists"]),
+    "duplicate model names": (
+        {"litellm_models": [{"model_name": "m", "litellm_params": {"model": "openai/a"}}, {"model_name": "m", "litellm_params": {"model": "openai/b"}}]},
+        ["litellm_models[0], litellm_models[1]", "model_name 'm'"]),
     "bedrock ARN malformed": ({"litellm_bedrock_model_arns": ["claude-3"]}, ["iam_bedrock_model_arns", "arn:aws:bedrock"]),
 }
 
@@ -42,6 +59,7 @@ def test_bad_input_fails_before_any_change(case, run_site, aws):
         assert text in run.output, f"{case}: {text!r} not in the failure:\n{run.tail(30)}"
     assert run.changed == 0, run.changed_tasks
     assert aws_state(aws) == before
-    # The master key given must not be echoed back in the error.
+    # A key given must not be echoed back in the error.
     if "litellm_master_key" in extra:
         assert extra["litellm_master_key"] not in run.output.replace("'sk-1234'", "")
+    assert "sk-literal-Zz9" not in run.output
