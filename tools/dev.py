@@ -123,6 +123,19 @@ def summarise(endpoint: str, report: dict) -> str:
         lines.append(f"  EFS             {fs['FileSystemId']} {name} (encrypted: {fs['Encrypted']}, "
                      f"{fs['ThroughputMode']}, {len(targets)} mount targets, access points: "
                      f"{', '.join(p['AccessPointId'] for p in points) or '-'})")
+    ecs, elb = session.client("ecs", endpoint_url=endpoint), session.client("elbv2", endpoint_url=endpoint)
+    arns = ecs.list_clusters()["clusterArns"]
+    for cluster in ecs.describe_clusters(clusters=arns, include=["SETTINGS"])["clusters"] if arns else []:
+        insights = {item["name"]: item["value"] for item in cluster.get("settings", [])}.get("containerInsights", "disabled")
+        lines.append(f"  ECS cluster     {cluster['clusterName']} ({', '.join(cluster['capacityProviders'])}; "
+                     f"Container Insights {insights})")
+    for lb in elb.describe_load_balancers()["LoadBalancers"]:
+        listeners = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+        ports = ", ".join(f"{item['Protocol']} {item['Port']}" for item in listeners) or "-"
+        lines.append(f"  Load balancer   {lb['LoadBalancerName']} {lb['DNSName']} (listeners: {ports})")
+    for group in elb.describe_target_groups()["TargetGroups"]:
+        lines.append(f"  Target group    {group['TargetGroupName']} ({group['Protocol']} {group['Port']}, "
+                     f"health check {group['HealthCheckPath']})")
     for bucket in s3.list_buckets()["Buckets"]:
         keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket["Name"]).get("Contents", [])]
         lines.append(f"  S3 bucket       {bucket['Name']} (objects: {', '.join(keys) or '-'})")

@@ -15,6 +15,8 @@ def aws_state(aws):
         sorted(fs["FileSystemId"] for fs in efs.describe_file_systems()["FileSystems"]),
         sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]),
         sorted(b["Name"] for b in s3.list_buckets()["Buckets"]),
+        sorted(c for c in aws("ecs").list_clusters()["clusterArns"]),
+        sorted(lb["LoadBalancerArn"] for lb in aws("elbv2").describe_load_balancers()["LoadBalancers"]),
     )
 
 
@@ -45,6 +47,9 @@ CASES = {
     "duplicate model names": (
         {"litellm_models": [{"model_name": "m", "litellm_params": {"model": "openai/a"}}, {"model_name": "m", "litellm_params": {"model": "openai/b"}}]},
         ["litellm_models[0], litellm_models[1]", "model_name 'm'"]),
+    "plaintext load balancer without the opt-in": ({"alb_allow_plaintext": False}, ["alb_allow_plaintext", "alb_certificate_arn"]),
+    "load balancer open to nobody": ({"litellm_alb_allowed_cidrs": []}, ["alb_allowed_cidrs", "0.0.0.0/0"]),
+    "load balancer in one subnet": ({"litellm_alb_subnet_ids": ["__ONE_SUBNET__"]}, ["alb_subnet_ids", "two"]),
     "bedrock ARN malformed": ({"litellm_bedrock_model_arns": ["claude-3"]}, ["iam_bedrock_model_arns", "arn:aws:bedrock"]),
 }
 
@@ -52,6 +57,8 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
 def test_bad_input_fails_before_any_change(case, run_site, aws):
     extra, expected = CASES[case]
+    if extra.get("litellm_alb_subnet_ids") == ["__ONE_SUBNET__"]:
+        extra = {"litellm_alb_subnet_ids": [aws("ec2").describe_subnets()["Subnets"][0]["SubnetId"]]}
     before = aws_state(aws)
     run = run_site(extra)
     assert run.rc != 0, f"{case}: the play succeeded"

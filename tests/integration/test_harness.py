@@ -66,7 +66,9 @@ def test_deploy_command_summarises_and_stops(tmp_path):
     assert proc.returncode == 0, output[-4000:]
     summary = output[output.index("Summary"):]
     for expected in ("Changed in this run", "What exists now:", "role/litellm-execution", "role/litellm-task",
-                     "AWSServiceRoleForECS", "litellm/master-key", "litellm/salt-key", "litellm/provider/OPENAI_API_KEY"):
+                     "AWSServiceRoleForECS", "litellm/master-key", "litellm/salt-key", "litellm/provider/OPENAI_API_KEY",
+                     "ECS cluster     litellm", "Load balancer   litellm-alb", "health check /health/readiness",
+                     "litellm-efs (ingress from sg-", "6 mount targets"):
         assert expected in summary, expected
     assert "Stopped the local AWS emulator" in output
     assert "sk-local-fake-openai-key" not in output  # the local inventory's fake provider key

@@ -7,6 +7,10 @@ moto serves its first request. Add a patch only when a module of this collection
 
 from __future__ import annotations
 
+import copy
+import functools
+import os
+
 
 def iam_service_linked_role_names() -> None:
     """Name service-linked roles the way IAM does.
@@ -58,7 +62,283 @@ def efs_legacy_tag_calls() -> None:
     EFSResponse.delete_tags = delete_tags
 
 
-PATCHES = (iam_service_linked_role_names, efs_legacy_tag_calls)
+_APPLIED: set[str] = set()
+
+
+def _once(patch):
+    """Make a patch that wraps moto methods safe to apply twice (``apply_all`` may run more than once)."""
+
+    @functools.wraps(patch)
+    def apply() -> None:
+        if patch.__name__ not in _APPLIED:
+            patch()
+            _APPLIED.add(patch.__name__)
+
+    return apply
+
+
+@_once
+def ecs_create_service_settings() -> None:
+    """Keep the deployment settings a CreateService request carries, with ECS's defaults.
+
+    AWS: ``CreateService`` stores ``healthCheckGracePeriodSeconds``, ``deploymentConfiguration``
+    (``maximumPercent`` 200, ``minimumHealthyPercent`` 100 and a disabled ``deploymentCircuitBreaker``
+    unless given), ``capacityProviderStrategy`` (then no ``launchType``) and ``enableExecuteCommand``
+    (default false), and ``DescribeServices`` reports them (Amazon ECS API reference, CreateService and
+    DeploymentConfiguration). moto 5.2.5 drops all four on create and honours them only on UpdateService,
+    so every second run of a module sees a difference.
+    """
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    create = EC2ContainerServiceResponse.create_service
+
+    def create_service(self):
+        result = create(self)
+        service = result.result["service"]
+        configuration = self._get_param("deploymentConfiguration") or {}
+        service.deployment_configuration = {
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+            **configuration,
+        }
+        service.enable_execute_command = bool(self._get_param("enableExecuteCommand"))
+        if self._get_param("healthCheckGracePeriodSeconds") is not None:
+            service.health_check_grace_period_seconds = self._get_int_param("healthCheckGracePeriodSeconds")
+        if self._get_param("capacityProviderStrategy"):
+            service.capacity_provider_strategy = self._get_param("capacityProviderStrategy")
+            if not self._get_param("launchType"):
+                service.launch_type = None
+                for deployment in service.deployments:
+                    deployment.pop("launchType", None)
+                    deployment["capacityProviderStrategy"] = service.capacity_provider_strategy
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service
+
+
+NEVER_STEADY_TAG = "localaws:never-steady"
+NEVER_STEADY_ENV = "LOCALAWS_ECS_NEVER_STEADY"
+
+
+def never_steady(service) -> bool:
+    """Whether the emulator lets this service's tasks fail: its ``localaws:never-steady`` tag is ``true``, or
+    its name is listed (comma-separated, ``*`` for all) in the emulator's ``LOCALAWS_ECS_NEVER_STEADY``."""
+    tags = {tag.get("key"): tag.get("value") for tag in service.tags or []}
+    names = {name.strip() for name in os.environ.get(NEVER_STEADY_ENV, "").split(",")}
+    return str(tags.get(NEVER_STEADY_TAG, "")).lower() == "true" or bool(names & {service.name, "*"})
+
+
+def _ecs_event(service, message: str) -> None:
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random
+
+    service.events.insert(0, {"id": str(mock_random.uuid4()), "createdAt": utcnow(), "message": f"(service {service.name}) {message}"})
+    del service.events[100:]  # DescribeServices returns at most the 100 latest events
+
+
+def _stopped_tasks(backend, service, deployment_id: str, count: int) -> list:
+    """``count`` tasks of the service's deployment whose essential container exited with code 1 (AWS shape)."""
+    from moto.core.utils import utcnow
+    from moto.ecs.models import Task
+
+    cluster = backend._get_cluster(service.cluster_name)
+    # A stopped Fargate task's network interface is gone, so none is created for it.
+    definition = copy.copy(backend.describe_task_definition(service.task_definition))
+    definition.network_mode = None
+    tasks = []
+    while len(tasks) < count:
+        task = Task(cluster, definition, None, None, backend=backend, group=f"service:{service.name}",
+                    launch_type=service.launch_type or "", started_by=deployment_id, platform_version=service.platform_version)
+        task.last_status = task.desired_status = "STOPPED"
+        task.stop_code, task.stopped_reason = "EssentialContainerExited", "Essential container in task exited"
+        task.created_at = task.started_at = task.stopping_at = task.stopped_at = utcnow()
+        for container in task.containers:
+            container.last_status, container.exitCode, container.health_status = "STOPPED", 1, "UNKNOWN"
+            container.task_arn = task.task_arn
+        backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
+        tasks.append(task)
+    return tasks
+
+
+def _roll_out(backend, service, new_deployment: bool) -> None:
+    """Bring the service to the state ECS reports once the rollout ends; see ``ecs_service_rollout``."""
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random
+
+    cluster = backend._get_cluster(service.cluster_name)
+    backend.update_cluster_resources(cluster, -service.running_count, task_state="RUNNING")
+    backend.update_cluster_resources(cluster, -service.pending_count, task_state="PENDING")
+    if service.task_definition:
+        service.task_definition = backend.describe_task_definition(service.task_definition).arn
+    previous = service.deployments[0] if service.deployments else None
+    now = utcnow()
+    if new_deployment or previous is None:
+        deployment_id = f"ecs-svc/{mock_random.randint(10**18, 10**19 - 1)}"
+        deployment = {"id": deployment_id, "createdAt": now}
+    else:
+        deployment = dict(previous)
+    failing = never_steady(service) and service.desired_count > 0
+    breaker = (getattr(service, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
+    running = 0 if failing else service.desired_count
+    strategy = getattr(service, "capacity_provider_strategy", None)
+    deployment.update(
+        status="PRIMARY", taskDefinition=service.task_definition, desiredCount=service.desired_count,
+        runningCount=running, pendingCount=0, updatedAt=now, platformVersion=service.platform_version,
+        networkConfiguration=service.network_configuration or None, failedTasks=0,
+        rolloutState="COMPLETED", rolloutStateReason=f"ECS deployment {deployment['id']} completed.",
+    )
+    deployment.pop("launchType", None)
+    deployment.pop("capacityProviderStrategy", None)
+    deployment.update({"capacityProviderStrategy": strategy} if strategy else {"launchType": service.launch_type})
+    service.deployments = [deployment]
+    service.running_count, service.pending_count = running, 0
+    backend.update_cluster_resources(cluster, running, task_state="RUNNING")
+    if not failing:
+        _ecs_event(service, f"deployment {deployment['id']} deployment completed.")
+        _ecs_event(service, "has reached a steady state.")
+        return
+    tasks = _stopped_tasks(backend, service, deployment["id"], service.desired_count)
+    ids = " ".join(f"(task {task.id})" for task in tasks)
+    _ecs_event(service, f"has started {len(tasks)} tasks: {ids}.")
+    for balancer in service.load_balancers or []:
+        for task in tasks:
+            _ecs_event(service, f"(task {task.id}) (port {balancer.get('containerPort')}) is unhealthy in (target-group "
+                                f"{balancer.get('targetGroupArn')}) due to (reason Request timed out).")
+    _ecs_event(service, "is unable to consistently start tasks successfully. For more information, see the "
+                        "Troubleshooting section of the Amazon ECS Developer Guide.")
+    deployment.update(failedTasks=len(tasks), rolloutState="IN_PROGRESS",
+                      rolloutStateReason=f"ECS deployment {deployment['id']} in progress.")
+    if breaker.get("enable"):
+        deployment.update(rolloutState="FAILED", rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")
+        _ecs_event(service, f"deployment {deployment['id']} deployment failed: tasks failed to start.")
+
+
+# UpdateService parameters that start a new deployment (Amazon ECS API reference, UpdateService).
+_REDEPLOY = ("networkConfiguration", "platformVersion", "loadBalancers", "serviceRegistries", "capacityProviderStrategy")
+
+
+@_once
+def ecs_service_rollout() -> None:
+    """Report the state ECS reaches after a rollout, and let a tagged service never get there.
+
+    AWS: a service whose tasks start and pass their health checks reaches a steady state: DescribeServices
+    shows ``runningCount == desiredCount`` and one deployment, ``PRIMARY``, on the task definition the
+    service was created or last updated with (by ARN), ``rolloutState`` ``COMPLETED``, and the events
+    "(service S) deployment ecs-svc/N deployment completed." and "(service S) has reached a steady state."
+    (Amazon ECS Developer Guide, "Viewing service event messages" and "Deployment circuit breaker").
+    moto 5.2.5 leaves a new service at running 0 / pending N with one ``IN_PROGRESS`` deployment forever
+    (``MOTO_ECS_SERVICE_RUNNING`` pins runningCount whatever desiredCount is), keeps the PRIMARY deployment
+    on the old task definition after UpdateService, and stores ``family:revision`` instead of the ARN.
+    Here create and update settle at once: a new task definition, network configuration, platform version,
+    load balancers or capacity provider strategy, or ``forceNewDeployment``, start a new deployment id.
+
+    A service tagged ``localaws:never-steady=true`` (or named in ``LOCALAWS_ECS_NEVER_STEADY``) models
+    tasks that crash: running 0, the deployment ``IN_PROGRESS`` (``FAILED`` when the circuit breaker is on,
+    as AWS sets it; no rollback is modelled), the events "has started N tasks: (task ...)." and "is unable
+    to consistently start tasks successfully..." (plus "... is unhealthy in (target-group ...)" per load
+    balancer), and STOPPED tasks with ``stoppedReason`` "Essential container in task exited", stop code
+    ``EssentialContainerExited`` and container exit code 1, which ListTasks(desiredStatus=STOPPED) and
+    DescribeTasks return.
+    """
+    from moto.core.utils import camelcase_to_underscores
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    ecs_create_service_settings()  # first, so that a create settles with the circuit breaker it asked for
+    create, update = EC2ContainerServiceResponse.create_service, EC2ContainerServiceResponse.update_service
+
+    def create_service(self):
+        result = create(self)
+        _roll_out(self.ecs_backend, result.result["service"], new_deployment=True)
+        return result
+
+    def update_service(self):
+        backend = self.ecs_backend
+        before = backend._get_service(self._get_param("cluster", "default"), self._get_param("service"))
+        old_definition = backend.describe_task_definition(before.task_definition).arn if before.task_definition else None
+        old_settings = {key: getattr(before, camelcase_to_underscores(key), None) for key in _REDEPLOY}
+        result = update(self)
+        service = result.result["service"]
+        new_definition = backend.describe_task_definition(service.task_definition).arn
+        new = bool(self._get_param("forceNewDeployment")) or new_definition != old_definition or any(
+            self._get_param(key) is not None and self._get_param(key) != old_settings[key] for key in _REDEPLOY)
+        _roll_out(backend, service, new_deployment=new)
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service
+    EC2ContainerServiceResponse.update_service = update_service
+
+
+@_once
+def ecs_list_tasks_filters() -> None:
+    """Filter ListTasks by service, and list only RUNNING tasks unless told otherwise.
+
+    AWS: ``serviceName`` "limits the results to tasks that belong to that service" (tasks a service starts
+    are in the group ``service:<name>``), and without ``desiredStatus`` ListTasks returns the tasks whose
+    desired status is RUNNING (Amazon ECS API reference, ListTasks). moto 5.2.5 ignores ``serviceName`` and
+    returns tasks of every status when ``desiredStatus`` is not given.
+    """
+    from moto.core.responses import ActionResult
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    def list_tasks(self):
+        tasks = self.ecs_backend.list_tasks(
+            self._get_param("cluster", "default"), self._get_param("containerInstance"), self._get_param("family"),
+            self._get_param("startedBy"), None, self._get_param("desiredStatus") or "RUNNING",
+        )
+        service = self._get_param("serviceName")
+        if service:
+            tasks = [task for task in tasks if task.group == f"service:{service.split('/')[-1]}"]
+        return ActionResult({"taskArns": [task.task_arn for task in tasks]})
+
+    EC2ContainerServiceResponse.list_tasks = list_tasks
+
+
+# What DescribeLoadBalancerAttributes returns for a new Application Load Balancer that set none of them
+# (Elastic Load Balancing API reference, LoadBalancerAttribute; the same values show in the console).
+ALB_DEFAULT_ATTRIBUTES = {
+    "access_logs.s3.enabled": "false",
+    "idle_timeout.timeout_seconds": "60",
+    "routing.http.desync_mitigation_mode": "defensive",
+    "routing.http.drop_invalid_header_fields.enabled": "false",
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+    "routing.http.xff_client_port.enabled": "false",
+    "routing.http2.enabled": "true",
+    "waf.fail_open.enabled": "false",
+}
+
+
+@_once
+def elbv2_application_lb_default_attributes() -> None:
+    """Give a new Application Load Balancer the attributes AWS reports for it.
+
+    AWS: DescribeLoadBalancerAttributes on a new ALB lists every attribute with its default (idle timeout
+    60 s, HTTP/2 on, desync mitigation "defensive", ...). moto 5.2.5 leaves most of them out, and
+    amazon.aws ``elb_application_lb`` reads them (KeyError 'idle_timeout_timeout_seconds'). The defaults
+    are filled in when the load balancer is created; values set later still win.
+    """
+    from moto.elbv2.models import FakeLoadBalancer
+
+    original = FakeLoadBalancer.__init__
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if self.type == "application":
+            for key, value in ALB_DEFAULT_ATTRIBUTES.items():
+                self.attrs.setdefault(key, value)
+
+    FakeLoadBalancer.__init__ = __init__
+
+
+PATCHES = (
+    iam_service_linked_role_names,
+    elbv2_application_lb_default_attributes,
+    efs_legacy_tag_calls,
+    ecs_create_service_settings,
+    ecs_service_rollout,
+    ecs_list_tasks_filters,
+)
 
 
 def apply_all() -> list[str]:

@@ -42,3 +42,162 @@ def test_efs_legacy_tag_calls_are_served(monkeypatch):
 def test_apply_all_applies_every_patch():
     assert patches.apply_all() == [patch.__name__ for patch in patches.PATCHES]
     assert "iam_service_linked_role_names" in patches.apply_all()
+
+
+def ecs_setup(monkeypatch):
+    """A cluster ``c``, task definition revisions ``app:1`` and ``app:2`` (Fargate, awsvpc), a subnet and a group."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv(patches.NEVER_STEADY_ENV, raising=False)
+    patches.apply_all()
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    ecs = boto3.client("ecs", region_name="us-east-1")
+    ecs.create_cluster(clusterName="c")
+    for family in ("app", "app"):  # revisions 1 and 2
+        ecs.register_task_definition(
+            family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "app", "image": "nginx", "essential": True}])
+    network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group], "assignPublicIp": "DISABLED"}}
+    return ecs, network
+
+
+def create(ecs, network, name="svc", **extra):
+    return ecs.create_service(cluster="c", serviceName=name, taskDefinition="app:1", desiredCount=2, launchType="FARGATE",
+                              networkConfiguration=network, **extra)["service"]
+
+
+def describe(ecs, name="svc"):
+    return ecs.describe_services(cluster="c", services=[name])["services"][0]
+
+
+@mock_aws
+def test_ecs_create_service_keeps_its_deployment_settings(monkeypatch):
+    ecs, network = ecs_setup(monkeypatch)
+    breaker = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}, "maximumPercent": 150, "minimumHealthyPercent": 50}
+    create(ecs, network, healthCheckGracePeriodSeconds=45, deploymentConfiguration=breaker, enableExecuteCommand=True)
+    service = describe(ecs)
+    assert service["healthCheckGracePeriodSeconds"] == 45
+    assert service["deploymentConfiguration"] == breaker
+    assert service["enableExecuteCommand"] is True
+    # Not given: ECS's defaults, as DescribeServices reports them.
+    create(ecs, network, name="plain")
+    plain = describe(ecs, "plain")
+    assert plain["deploymentConfiguration"] == {
+        "deploymentCircuitBreaker": {"enable": False, "rollback": False}, "maximumPercent": 200, "minimumHealthyPercent": 100}
+    assert plain["enableExecuteCommand"] is False
+    assert "healthCheckGracePeriodSeconds" not in plain
+    # A capacity provider strategy replaces the launch type.
+    strategy = [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+    ecs.create_service(cluster="c", serviceName="spot", taskDefinition="app:1", desiredCount=1,
+                       capacityProviderStrategy=strategy, networkConfiguration=network)
+    spot = describe(ecs, "spot")
+    assert spot["capacityProviderStrategy"] == strategy
+    assert "launchType" not in spot
+
+
+@mock_aws
+def test_ecs_services_reach_a_steady_state_on_the_new_task_definition(monkeypatch):
+    ecs, network = ecs_setup(monkeypatch)
+    create(ecs, network)
+    service = describe(ecs)
+    (deployment,) = service["deployments"]
+    assert (service["runningCount"], service["pendingCount"]) == (2, 0)
+    assert (deployment["status"], deployment["rolloutState"], deployment["runningCount"]) == ("PRIMARY", "COMPLETED", 2)
+    assert deployment["taskDefinition"] == service["taskDefinition"]
+    assert service["taskDefinition"].endswith(":task-definition/app:1")
+    assert service["events"][0]["message"] == "(service svc) has reached a steady state."
+
+    ecs.update_service(cluster="c", service="svc", taskDefinition="app:2", desiredCount=3)
+    service = describe(ecs)
+    (rolled,) = service["deployments"]
+    assert service["taskDefinition"].endswith(":task-definition/app:2")  # an ARN, as ECS reports it
+    assert rolled["taskDefinition"] == service["taskDefinition"]
+    assert rolled["id"] != deployment["id"]
+    assert (service["runningCount"], rolled["runningCount"], rolled["rolloutState"]) == (3, 3, "COMPLETED")
+
+    # Scaling alone starts no new deployment.
+    ecs.update_service(cluster="c", service="svc", desiredCount=1)
+    (scaled,) = describe(ecs)["deployments"]
+    assert (scaled["id"], scaled["desiredCount"], scaled["runningCount"]) == (rolled["id"], 1, 1)
+    # A service that became steady leaves no stopped tasks behind.
+    assert ecs.list_tasks(cluster="c", desiredStatus="STOPPED")["taskArns"] == []
+
+
+@mock_aws
+def test_ecs_never_steady_service_reports_crashing_tasks(monkeypatch):
+    ecs, network = ecs_setup(monkeypatch)
+    create(ecs, network, tags=[{"key": "localaws:never-steady", "value": "true"}])
+    service = describe(ecs)
+    (deployment,) = service["deployments"]
+    assert (service["runningCount"], deployment["rolloutState"], deployment["failedTasks"]) == (0, "IN_PROGRESS", 2)
+    messages = [event["message"] for event in service["events"]]
+    assert any(message.startswith("(service svc) has started 2 tasks: (task ") for message in messages)
+    assert any("is unable to consistently start tasks successfully" in message for message in messages)
+    assert not any("steady state" in message for message in messages)
+
+    stopped = ecs.list_tasks(cluster="c", serviceName="svc", desiredStatus="STOPPED")["taskArns"]
+    assert len(stopped) == 2
+    for task in ecs.describe_tasks(cluster="c", tasks=stopped)["tasks"]:
+        assert (task["lastStatus"], task["stopCode"]) == ("STOPPED", "EssentialContainerExited")
+        assert task["stoppedReason"] == "Essential container in task exited"
+        assert (task["group"], task["startedBy"]) == ("service:svc", deployment["id"])
+        assert [(c["name"], c["exitCode"], c["taskArn"]) for c in task["containers"]] == [("app", 1, task["taskArn"])]
+
+
+@mock_aws
+def test_ecs_never_steady_with_circuit_breaker_fails_the_deployment(monkeypatch):
+    ecs, network = ecs_setup(monkeypatch)
+    create(ecs, network)
+    monkeypatch.setenv(patches.NEVER_STEADY_ENV, "other, svc")  # read by the emulator on each call
+    ecs.update_service(cluster="c", service="svc", taskDefinition="app:2",
+                       deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": False},
+                                                "maximumPercent": 200, "minimumHealthyPercent": 100})
+    service = describe(ecs)
+    (deployment,) = service["deployments"]
+    assert (deployment["rolloutState"], service["runningCount"]) == ("FAILED", 0)
+    assert deployment["rolloutStateReason"] == "ECS deployment circuit breaker: tasks failed to start."
+    assert service["events"][0]["message"] == f"(service svc) deployment {deployment['id']} deployment failed: tasks failed to start."
+
+
+@mock_aws
+def test_ecs_list_tasks_filters_by_service_and_lists_running_tasks_by_default(monkeypatch):
+    ecs, network = ecs_setup(monkeypatch)
+    monkeypatch.setenv(patches.NEVER_STEADY_ENV, "*")
+    create(ecs, network, name="one")
+    create(ecs, network, name="two")
+    assert len(ecs.list_tasks(cluster="c", desiredStatus="STOPPED")["taskArns"]) == 4
+    one = ecs.list_tasks(cluster="c", serviceName="one", desiredStatus="STOPPED")["taskArns"]
+    groups = {task["group"] for task in ecs.describe_tasks(cluster="c", tasks=one)["tasks"]}
+    assert (len(one), groups) == (2, {"service:one"})
+    assert ecs.list_tasks(cluster="c")["taskArns"] == []  # ListTasks means desiredStatus RUNNING unless told
+
+
+def test_ecs_patches_apply_once():
+    patches.apply_all()
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    wrapped = EC2ContainerServiceResponse.create_service
+    patches.apply_all()
+    assert EC2ContainerServiceResponse.create_service is wrapped
+
+
+def test_new_application_load_balancer_reports_its_default_attributes(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    patches.elbv2_application_lb_default_attributes()
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        elb = boto3.client("elbv2", region_name="us-east-1")
+        subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"][:2]]
+        arn = elb.create_load_balancer(Name="alb", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+        attributes = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
+        assert attributes["idle_timeout.timeout_seconds"] == "60"
+        assert attributes["routing.http2.enabled"] == "true"
+        elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": "120"}])
+        attributes = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
+        assert attributes["idle_timeout.timeout_seconds"] == "120"

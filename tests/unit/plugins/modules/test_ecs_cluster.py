@@ -1,0 +1,98 @@
+"""The ecs_cluster module against moto in-process: Container Insights, capacity providers, tags, idempotence."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from moto import mock_aws
+
+from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_cluster
+
+REGION = "us-east-1"
+SPOT_STRATEGY = [{"capacity_provider": "FARGATE", "weight": 3, "base": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+
+
+@pytest.fixture(name="ecs")
+def fixture_ecs(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield boto3.client("ecs", region_name=REGION)
+
+
+def run(capsys, check_mode=False, diff=False, **args):
+    args.setdefault("region", REGION)
+    args.setdefault("name", "litellm")
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    with patch_module_args(args), pytest.raises(SystemExit):
+        ecs_cluster.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def described(ecs, name="litellm"):
+    return ecs.describe_clusters(clusters=[name], include=["SETTINGS", "TAGS"])["clusters"][0]
+
+
+def test_creates_a_fargate_cluster_with_container_insights(ecs, capsys):
+    result = run(capsys, tags={"team": "llm"})
+    assert result["changed"] is True
+    cluster = described(ecs)
+    assert sorted(cluster["capacityProviders"]) == ["FARGATE", "FARGATE_SPOT"]
+    assert cluster["defaultCapacityProviderStrategy"] == [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    assert {"name": "containerInsights", "value": "enabled"} in cluster["settings"]
+    assert {"key": "team", "value": "llm"} in cluster["tags"]
+    assert result["cluster"]["cluster_name"] == "litellm"
+
+
+def test_second_run_changes_nothing(ecs, capsys):
+    run(capsys, default_capacity_provider_strategy=SPOT_STRATEGY, tags={"team": "llm"})
+    assert run(capsys, default_capacity_provider_strategy=SPOT_STRATEGY, tags={"team": "llm"})["changed"] is False
+
+
+def test_container_insights_change_is_applied(ecs, capsys):
+    run(capsys)
+    assert run(capsys, container_insights="disabled")["changed"] is True
+    assert {"name": "containerInsights", "value": "disabled"} in described(ecs)["settings"]
+
+
+def test_spot_share_change_is_applied(ecs, capsys):
+    run(capsys)
+    assert run(capsys, default_capacity_provider_strategy=SPOT_STRATEGY)["changed"] is True
+    strategy = sorted(described(ecs)["defaultCapacityProviderStrategy"], key=lambda item: item["capacityProvider"])
+    assert strategy == [{"capacityProvider": "FARGATE", "weight": 3, "base": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+
+
+def test_check_mode_creates_nothing_and_diffs(ecs, capsys):
+    result = run(capsys, check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["diff"]["after"]["container_insights"] == "enabled"
+    assert ecs.list_clusters()["clusterArns"] == []
+
+
+def test_check_mode_on_a_change_changes_nothing(ecs, capsys):
+    run(capsys)
+    result = run(capsys, check_mode=True, diff=True, container_insights="disabled", tags={"a": "b"})
+    assert result["changed"] is True
+    assert result["diff"]["before"]["container_insights"] == "enabled"
+    assert result["diff"]["after"]["container_insights"] == "disabled"
+    assert {"name": "containerInsights", "value": "enabled"} in described(ecs)["settings"]
+
+
+def test_strategy_must_name_a_listed_provider(ecs, capsys):
+    result = run(capsys, capacity_providers=["FARGATE"], default_capacity_provider_strategy=SPOT_STRATEGY)
+    assert result["failed"] is True
+    assert "FARGATE_SPOT" in result["msg"]
+    assert ecs.list_clusters()["clusterArns"] == []
+
+
+def test_absent_deletes(ecs, capsys):
+    run(capsys)
+    assert run(capsys, state="absent")["changed"] is True
+    assert run(capsys, state="absent")["changed"] is False

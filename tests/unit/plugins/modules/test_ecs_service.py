@@ -1,0 +1,257 @@
+"""The ecs_service module against moto in-process, with the emulator's fidelity patches applied.
+
+Each test asserts something community.aws 10.0.0 ``ecs_service`` gets wrong (changed deployment or network
+settings go unnoticed, ``wait`` never waits for a steady service) or the module's own contract: it waits for
+the deployment it started, fails inside its budget with the service's events and the stopped tasks' reasons,
+changes nothing in check mode, and deletes. The clock is fake: no test sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from localaws import patches
+from moto import mock_aws
+
+from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_service
+
+REGION = "us-east-1"
+NEVER_STEADY = {"localaws:never-steady": "true"}
+
+
+class FakeTime:
+    """Stands in for the ``time`` module inside ecs_service: monotonic() advances only when sleep() is called."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(name="clock")
+def fixture_clock(monkeypatch):
+    fake = FakeTime()
+    monkeypatch.setattr(ecs_service, "time", fake)
+    return fake
+
+
+@pytest.fixture(name="aws")
+def fixture_aws(monkeypatch, clock):  # pylint: disable=unused-argument
+    """A cluster, task definitions app:1 and app:2, two subnets and two security groups, in moto."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv(patches.NEVER_STEADY_ENV, raising=False)
+    patches.apply_all()
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name=REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+        groups = [ec2.create_security_group(GroupName=f"g{i}", Description="g", VpcId=vpc)["GroupId"] for i in (1, 2)]
+        ecs = boto3.client("ecs", region_name=REGION)
+        ecs.create_cluster(clusterName="litellm")
+        for family in ("app", "app"):  # revisions 1 and 2
+            ecs.register_task_definition(
+                family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+                containerDefinitions=[{"name": "app", "image": "litellm", "essential": True}])
+        yield {"ecs": ecs, "subnets": subnets, "groups": groups}
+
+
+def run(capsys, aws, check_mode=False, diff=False, **args):
+    args.setdefault("region", REGION)
+    args.setdefault("name", "litellm")
+    args.setdefault("cluster", "litellm")
+    if args.get("state", "present") == "present":
+        args.setdefault("task_definition", "app:1")
+        args.setdefault("network_configuration", {"subnets": [aws["subnets"][0]], "security_groups": [aws["groups"][0]]})
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    if diff:
+        args["_ansible_diff"] = True
+    with patch_module_args(args), pytest.raises(SystemExit):
+        ecs_service.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def described(aws, name="litellm"):
+    services = aws["ecs"].describe_services(cluster="litellm", services=[name], include=["TAGS"])["services"]
+    return services[0] if services else None
+
+
+BREAKER = {"minimum_healthy_percent": 50, "maximum_percent": 150,
+           "deployment_circuit_breaker": {"enable": True, "rollback": True}}
+
+
+def test_creates_a_service_and_waits_until_it_is_steady(aws, capsys, clock):
+    result = run(capsys, aws, desired_count=2, deployment_configuration=BREAKER, health_check_grace_period_seconds=90,
+                 enable_execute_command=True, propagate_tags="SERVICE", tags={"team": "llm"})
+    assert result["changed"] is True
+    service = described(aws)
+    assert service["deploymentConfiguration"] == {
+        "minimumHealthyPercent": 50, "maximumPercent": 150, "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    assert (service["healthCheckGracePeriodSeconds"], service["enableExecuteCommand"]) == (90, True)
+    assert {"key": "team", "value": "llm"} in service["tags"]
+    assert result["service"]["running_count"] == result["service"]["desired_count"] == 2
+    assert result["service"]["tags"] == {"team": "llm"}
+    deployment = result["deployment"]
+    assert (deployment["status"], deployment["rollout_state"], deployment["running_count"]) == ("PRIMARY", "COMPLETED", 2)
+    assert deployment["task_definition"].endswith(":task-definition/app:1")
+    assert clock.sleeps == []  # steady at the first poll: no waiting at all
+
+
+def test_second_run_changes_nothing(aws, capsys):
+    options = dict(desired_count=2, deployment_configuration=BREAKER, health_check_grace_period_seconds=90,
+                   enable_execute_command=True, propagate_tags="SERVICE", tags={"team": "llm"},
+                   network_configuration={"subnets": aws["subnets"], "security_groups": aws["groups"], "assign_public_ip": False})
+    first = run(capsys, aws, **options)
+    # Same settings in another order, and a task definition by ARN instead of family:revision.
+    options["network_configuration"] = {"subnets": aws["subnets"][::-1], "security_groups": aws["groups"][::-1],
+                                        "assign_public_ip": False}
+    second = run(capsys, aws, **dict(options, task_definition=first["deployment"]["task_definition"]), diff=True)
+    assert (first["changed"], second["changed"]) == (True, False)
+    assert second["diff"]["before"] == second["diff"]["after"]
+    assert second["deployment"]["id"] == first["deployment"]["id"]
+
+
+def test_changed_deployment_configuration_is_applied(aws, capsys):
+    run(capsys, aws)
+    result = run(capsys, aws, deployment_configuration=BREAKER, diff=True)
+    assert result["changed"] is True
+    assert described(aws)["deploymentConfiguration"] == {
+        "minimumHealthyPercent": 50, "maximumPercent": 150, "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    assert result["diff"]["before"]["deployment_configuration"]["maximum_percent"] == 200
+    assert result["diff"]["after"]["deployment_configuration"]["maximum_percent"] == 150
+    # A partial setting changes only what it names and keeps the rest.
+    partial = run(capsys, aws, deployment_configuration={"maximum_percent": 175})
+    assert partial["changed"] is True
+    assert described(aws)["deploymentConfiguration"] == {
+        "minimumHealthyPercent": 50, "maximumPercent": 175, "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    assert run(capsys, aws, deployment_configuration={"maximum_percent": 175})["changed"] is False
+
+
+def test_changed_network_configuration_is_applied(aws, capsys):
+    run(capsys, aws)
+    wider = {"subnets": aws["subnets"], "security_groups": aws["groups"]}
+    result = run(capsys, aws, network_configuration=wider)
+    assert result["changed"] is True
+    vpc = described(aws)["networkConfiguration"]["awsvpcConfiguration"]
+    assert (sorted(vpc["subnets"]), sorted(vpc["securityGroups"])) == (sorted(aws["subnets"]), sorted(aws["groups"]))
+    # Replacing the security group (same subnets) is a change too.
+    other = {"subnets": aws["subnets"], "security_groups": [aws["groups"][1]]}
+    assert run(capsys, aws, network_configuration=other)["changed"] is True
+    assert described(aws)["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] == [aws["groups"][1]]
+    # Options left out keep the service's values: subnets alone change nothing here.
+    assert run(capsys, aws, network_configuration={"subnets": aws["subnets"][::-1]})["changed"] is False
+
+
+def test_new_task_definition_is_rolled_out_and_waited_for(aws, capsys):
+    first = run(capsys, aws, desired_count=2)
+    result = run(capsys, aws, task_definition="app:2")
+    assert result["changed"] is True
+    assert result["deployment"]["id"] != first["deployment"]["id"]
+    assert result["deployment"]["task_definition"].endswith(":task-definition/app:2")
+    assert result["deployment"]["rollout_state"] == "COMPLETED"
+    assert result["service"]["desired_count"] == 2  # desired_count not set: the service keeps its count
+
+
+def test_never_steady_service_fails_inside_its_budget_with_events_and_stopped_reasons(aws, capsys, clock):
+    result = run(capsys, aws, desired_count=2, tags=NEVER_STEADY, wait_timeout=30, wait_sleep=10)
+    assert result["failed"] is True
+    assert result["changed"] is True
+    message = result["msg"]
+    assert "did not reach a steady state within 30 s" in message
+    assert "IN_PROGRESS; 0 of 2 tasks running" in message
+    assert "(service litellm) has started 2 tasks" in message
+    assert "is unable to consistently start tasks successfully" in message
+    assert "Essential container in task exited [EssentialContainerExited]; container app: exit code 1" in message
+    assert "raise wait_timeout (now 30)" in message
+    assert len(result["stopped_tasks"]) == 2
+    assert result["deployment"]["rollout_state"] == "IN_PROGRESS"
+    # The budget is total: 30 s of (fake) sleeping in 10 s steps, then it gives up.
+    assert clock.sleeps == [10, 10, 10]
+
+
+def test_circuit_breaker_failure_ends_the_wait_at_once(aws, capsys, clock):
+    run(capsys, aws)
+    result = run(capsys, aws, task_definition="app:2", deployment_configuration=BREAKER,
+                 tags=NEVER_STEADY, wait_timeout=600)
+    assert result["failed"] is True
+    assert "will not reach a steady state" in result["msg"]
+    assert "app:2 failed: ECS deployment circuit breaker: tasks failed to start." in result["msg"]
+    assert "raise wait_timeout" not in result["msg"]  # waiting longer would not help
+    assert clock.sleeps == []
+
+
+def test_without_wait_the_module_returns_at_once(aws, capsys, clock):
+    result = run(capsys, aws, tags=NEVER_STEADY, wait=False)
+    assert result["changed"] is True
+    assert result["deployment"]["rollout_state"] == "IN_PROGRESS"
+    assert clock.sleeps == []
+
+
+def test_check_mode_changes_nothing(aws, capsys):
+    created = run(capsys, aws, check_mode=True, diff=True)
+    assert (created["changed"], created["service"]) == (True, {})
+    assert created["diff"]["after"]["task_definition"].endswith(":task-definition/app:1")
+    assert described(aws) is None
+
+    run(capsys, aws)
+    before = described(aws)
+    result = run(capsys, aws, check_mode=True, diff=True, task_definition="app:2", desired_count=3,
+                 deployment_configuration=BREAKER, network_configuration={"subnets": aws["subnets"]}, tags={"a": "b"})
+    assert result["changed"] is True
+    after = described(aws)
+    for key in ("taskDefinition", "desiredCount", "deploymentConfiguration", "networkConfiguration", "tags", "deployments"):
+        assert after[key] == before[key], key
+    assert result["diff"]["after"]["desired_count"] == 3
+
+    deleted = run(capsys, aws, check_mode=True, state="absent")
+    assert deleted["changed"] is True
+    assert described(aws)["status"] == "ACTIVE"
+
+
+def test_tags_are_updated_in_place(aws, capsys):
+    run(capsys, aws, tags={"a": "1", "b": "2"})
+    assert run(capsys, aws, tags={"c": "3"}, purge_tags=False)["changed"] is True
+    assert described(aws)["tags"] and {t["key"] for t in described(aws)["tags"]} == {"a", "b", "c"}
+    assert run(capsys, aws, tags={"a": "1"})["changed"] is True
+    assert described(aws)["tags"] == [{"key": "a", "value": "1"}]
+    assert run(capsys, aws)["changed"] is False  # tags not set: not managed
+
+
+def test_absent_scales_down_and_deletes(aws, capsys):
+    run(capsys, aws, desired_count=2)
+    result = run(capsys, aws, state="absent", diff=True)
+    assert result["changed"] is True
+    assert result["diff"]["after"] == {}
+    service = described(aws)
+    assert (service["status"], service["desiredCount"]) == ("INACTIVE", 0)
+    assert run(capsys, aws, state="absent")["changed"] is False
+    # A deleted (INACTIVE) service is created anew.
+    assert run(capsys, aws)["changed"] is True
+    assert described(aws)["status"] == "ACTIVE"
+
+
+def test_switching_launch_type_to_capacity_providers_is_refused(aws, capsys):
+    run(capsys, aws)
+    result = run(capsys, aws, capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}])
+    assert result["failed"] is True
+    assert "runs with launch type FARGATE" in result["msg"] and "state: absent" in result["msg"]
+    assert described(aws)["launchType"] == "FARGATE"
+
+
+def test_missing_task_definition_and_cluster_are_reported(aws, capsys):
+    result = run(capsys, aws, task_definition="nope:1", check_mode=True)
+    assert result["failed"] is True and "task definition nope:1 does not exist" in result["msg"]
+    result = run(capsys, aws, cluster="missing", check_mode=True)
+    assert result["failed"] is True and "cluster missing does not exist" in result["msg"]
+    assert run(capsys, aws, cluster="missing", state="absent")["changed"] is False
