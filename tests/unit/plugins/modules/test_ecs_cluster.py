@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-import json
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from moto import mock_aws
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_cluster
+from module_runner import run_module
 
 REGION = "us-east-1"
 SPOT_STRATEGY = [{"capacity_provider": "FARGATE", "weight": 3, "base": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 1}]
 
 
 @pytest.fixture(name="ecs")
-def fixture_ecs(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        yield boto3.client("ecs", region_name=REGION)
+def fixture_ecs(mocked_aws):  # pylint: disable=unused-argument
+    return boto3.client("ecs", region_name=REGION)
 
 
 def run(capsys, check_mode=False, diff=False, **args):
-    args.setdefault("region", REGION)
     args.setdefault("name", "litellm")
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args), pytest.raises(SystemExit):
-        ecs_cluster.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(ecs_cluster.main, capsys, check_mode=check_mode, diff=diff, **args)
 
 
 def described(ecs, name="litellm"):

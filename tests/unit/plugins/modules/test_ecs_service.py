@@ -8,15 +8,14 @@ changes nothing in check mode, and deletes. The clock is fake: no test sleeps.
 
 from __future__ import annotations
 
-import json
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from localaws import patches
 from moto import mock_aws
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_service
+from module_runner import run_module
 
 REGION = "us-east-1"
 NEVER_STEADY = {"localaws:never-steady": "true"}
@@ -67,19 +66,12 @@ def fixture_aws(monkeypatch, clock):  # pylint: disable=unused-argument
 
 
 def run(capsys, aws, check_mode=False, diff=False, **args):
-    args.setdefault("region", REGION)
     args.setdefault("name", "litellm")
     args.setdefault("cluster", "litellm")
     if args.get("state", "present") == "present":
         args.setdefault("task_definition", "app:1")
         args.setdefault("network_configuration", {"subnets": [aws["subnets"][0]], "security_groups": [aws["groups"][0]]})
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args), pytest.raises(SystemExit):
-        ecs_service.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(ecs_service.main, capsys, check_mode=check_mode, diff=diff, **args)
 
 
 def described(aws, name="litellm"):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from moto import mock_aws
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import efs_access_point
+from module_runner import run_module
 
 REGION = "us-east-1"
 NAME = "litellm-data"
@@ -18,12 +16,8 @@ ROOT = {"path": "/litellm/data", "creation_info": {"owner_uid": 1000, "owner_gid
 
 
 @pytest.fixture(name="efs")
-def fixture_efs(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        yield boto3.client("efs", region_name=REGION)
+def fixture_efs(mocked_aws):  # pylint: disable=unused-argument
+    return boto3.client("efs", region_name=REGION)
 
 
 @pytest.fixture(name="fs_id")
@@ -32,14 +26,7 @@ def fixture_fs_id(efs):
 
 
 def run(capsys, check_mode=False, diff=False, **args):
-    args.setdefault("region", REGION)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args), pytest.raises(SystemExit):
-        efs_access_point.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(efs_access_point.main, capsys, check_mode=check_mode, diff=diff, **args)
 
 
 def ensure(capsys, fs_id, **args):

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import json
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from moto import mock_aws
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import iam_service_linked_role
+from module_runner import run_module
 
 REGION = "us-east-1"
 
 
 @pytest.fixture(name="iam")
-def fixture_iam(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        yield boto3.client("iam", region_name=REGION)
+def fixture_iam(mocked_aws):  # pylint: disable=unused-argument
+    return boto3.client("iam", region_name=REGION)
 
 
 def run(capsys, check_mode=False, **args):
-    args.setdefault("region", REGION)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    with patch_module_args(args), pytest.raises(SystemExit):
-        iam_service_linked_role.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(iam_service_linked_role.main, capsys, check_mode=check_mode, **args)
 
 
 def ecs_roles(iam):
