@@ -67,7 +67,8 @@ def collections_path() -> Path:
     link = base / "ansible_collections" / "llmops" / "litellm_ecs"
     if not link.is_symlink():
         link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(ROOT, target_is_directory=True)
+        with contextlib.suppress(FileExistsError):  # a parallel test worker made it first
+            link.symlink_to(ROOT, target_is_directory=True)
     return base
 
 
@@ -203,7 +204,10 @@ def leftover_emulators(run_id: str, grace: float = 5.0) -> set[int]:
 def test(pytest_args: list[str]) -> int:
     run_id = uuid.uuid4().hex
     env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", **{RUN_ID_VARIABLE: run_id})
-    code = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env, check=False).returncode
+    # One worker per core, each test file on one worker (files share module-scoped emulator state).
+    parallel = [] if any(arg.startswith(("-n", "--numprocesses", "-p")) for arg in pytest_args) else [
+        "-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile"]
+    code = subprocess.run([sys.executable, "-m", "pytest", *parallel, *pytest_args], cwd=ROOT, env=env, check=False).returncode
     left = leftover_emulators(run_id)
     if left:
         print(f"error: the test run left emulator processes running: {sorted(left)}; stopping them", file=sys.stderr)

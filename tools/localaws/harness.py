@@ -89,10 +89,23 @@ class Emulator:
         pid = self.pid
         return pid is not None and pid_alive(pid)
 
-    def start(self, watch_pid: int | None = None, budget: float = 60.0) -> str:
-        """Start the emulator and wait until it answers; return its endpoint URL."""
+    def start(self, watch_pid: int | None = None, budget: float = 60.0, attempts: int = 3) -> str:
+        """Start the emulator and wait until it answers; return its endpoint URL.
+
+        A free port can be taken by another process between the check and moto's bind: the start is then
+        tried again on another port, ``attempts`` times in all.
+        """
         if self.running():
             return self.endpoint
+        failure = EmulatorError("no start was attempted")
+        for attempt in range(attempts):  # pylint: disable=unused-variable
+            try:
+                return self._start_once(watch_pid, budget)
+            except EmulatorError as exc:
+                failure = exc
+        raise failure
+
+    def _start_once(self, watch_pid: int | None, budget: float) -> str:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         port = free_port(self.host)
         env = dict(os.environ)
