@@ -46,7 +46,6 @@ import re
 import secrets
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -54,6 +53,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+# This file also runs on its own as the proxy's supervisor, so it finds tools/ itself.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+
+from localaws.harness import free_port  # noqa: E402  pylint: disable=wrong-import-position
 
 HOST = "127.0.0.1"
 LIVENESS_PATH = "/health/liveliness"
@@ -92,12 +96,6 @@ class LiteLLMHTTPError(RuntimeError):
 def new_master_key() -> str:
     """A master key the proxy accepts: ``sk-`` and 32 random hex characters."""
     return "sk-" + secrets.token_hex(16)
-
-
-def free_port(host: str = HOST) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def group_alive(pgid: int) -> bool:

@@ -15,22 +15,10 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import B
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Outcome
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
+from fake_clock import FakeClock
 
 TD1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:1"
 TD2 = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:2"
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def deployment(id_="ecs-svc/1", status="PRIMARY", td=TD1, rollout="COMPLETED", **extra):

@@ -13,27 +13,13 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_poin
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import settings
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import settled
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import wait_for
+from fake_clock import FakeClock
 
 FS = "fs-0123456789abcdef0"
 
 
 def access_point(ap_id, name, state="available", **extra):
     return {"AccessPointId": ap_id, "Tags": [{"Key": "Name", "Value": name}], "LifeCycleState": state, **extra}
-
-
-class FakeClock:
-    """A monotonic clock that advances only when slept on or when a fetch costs time."""
-
-    def __init__(self):
-        self.now = 100.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 # Building the API's shapes from module options

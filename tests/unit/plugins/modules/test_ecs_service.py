@@ -16,29 +16,15 @@ from moto import mock_aws
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_service
 from module_runner import run_module
+from fake_clock import FakeClock
 
 REGION = "us-east-1"
 NEVER_STEADY = {"localaws:never-steady": "true"}
 
 
-class FakeTime:
-    """Stands in for the ``time`` module inside ecs_service: monotonic() advances only when sleep() is called."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture(name="clock")
 def fixture_clock(monkeypatch):
-    fake = FakeTime()
+    fake = FakeClock()
     monkeypatch.setattr(ecs_service, "time", fake)
     return fake
 
