@@ -294,6 +294,84 @@ def ecs_list_tasks_filters() -> None:
     EC2ContainerServiceResponse.list_tasks = list_tasks
 
 
+EXIT_CODE_TAG = "localaws:exit-code"
+EXIT_CODE_ENV = "LOCALAWS_ECS_TASK_EXIT_CODE"
+
+
+def task_exit_code(task, definition) -> str:
+    """The exit code the emulator gives a task's containers when the task stops by itself: the value of its
+    ``localaws:exit-code`` tag (RunTask ``tags``), else of its task definition's, else the emulator's
+    ``LOCALAWS_ECS_TASK_EXIT_CODE`` (read on every call), else ``0``; ``none`` means the task failed to start."""
+    for tags in (task.tags, definition.tags):
+        value = {tag.get("key"): tag.get("value") for tag in tags or []}.get(EXIT_CODE_TAG)
+        if value is not None:
+            return str(value).strip()
+    return os.environ.get(EXIT_CODE_ENV, "").strip() or "0"
+
+
+@_once
+def ecs_run_task() -> None:
+    """Run Fargate tasks whose containers set no memory, and report how a task that stopped by itself ended.
+
+    AWS: for Fargate, container-level ``memory``/``memoryReservation`` are optional and the task-level
+    ``cpu``/``memory`` are what the task reserves; on EC2 a container needs one only "if task-level memory is
+    not specified" (Amazon ECS Developer Guide, "Task definition parameters", Memory). moto 5.2.5 adds up the
+    containers' values and RunTask answers 500 (``int += None``) unless every container sets one. Here a
+    container without one counts 0 and the task-level values, when given as numbers, are the requirement.
+
+    AWS: a task whose essential container exits is STOPPED with ``desiredStatus`` STOPPED, ``stopCode``
+    ``EssentialContainerExited``, ``stoppedReason`` "Essential container in task exited", and each container
+    STOPPED with its ``exitCode``; a task whose image cannot be pulled stops with ``stopCode``
+    ``TaskFailedToStart``, a ``CannotPullContainerError`` reason, and no exit code (Amazon ECS Developer Guide,
+    "Amazon ECS stopped task errors"). moto 5.2.5 moves a task RUNNING -> ... -> STOPPED on successive
+    DescribeTasks (state manager model ``ecs::task``) but keeps ``desiredStatus`` RUNNING, no stop code or
+    reason, and every container PENDING with exit code 0. Here, when such a task reaches STOPPED, it is
+    settled as AWS reports it, with the exit code of ``task_exit_code`` (default 0). Tasks stopped by
+    StopTask, or created already stopped (``ecs_service_rollout``), are left as they are.
+    """
+    from moto.core.utils import utcnow
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    requirements = EC2ContainerServiceBackend._calculate_task_resource_requirements
+    describe = EC2ContainerServiceBackend.describe_tasks
+    memory_keys = ("memory", "Memory", "memoryReservation", "MemoryReservation")
+
+    def calculate(task_definition):
+        counted = copy.copy(task_definition)
+        counted.container_definitions = [
+            definition if any(key in definition for key in memory_keys) else dict(definition, memory=0)
+            for definition in task_definition.container_definitions
+        ]
+        result = requirements(counted)
+        for key, value in (("CPU", task_definition.cpu), ("MEMORY", task_definition.memory)):
+            if str(value or "").isdigit():
+                result[key] = int(value)
+        return result
+
+    def describe_tasks(self, cluster_str, tasks):
+        found = describe(self, cluster_str, tasks)
+        for task in found:
+            if task.last_status != "STOPPED" or task.desired_status != "RUNNING":
+                continue
+            code = task_exit_code(task, self.describe_task_definition(task.task_definition_arn))
+            task.desired_status = "STOPPED"
+            task.stopping_at = task.stopped_at = task.execution_stopped_at = utcnow()
+            task.stop_code, task.stopped_reason = "EssentialContainerExited", "Essential container in task exited"
+            for container in task.containers:
+                container.last_status, container.task_arn, container.health_status = "STOPPED", task.task_arn, "UNKNOWN"
+                if code.lower() == "none":
+                    container.exitCode = None
+                    container.reason = (f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
+                                        f"resolve ref {container.image}: not found")
+                    task.stop_code, task.stopped_reason = "TaskFailedToStart", container.reason
+                else:
+                    container.exitCode = int(code)
+        return found
+
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate)
+    EC2ContainerServiceBackend.describe_tasks = describe_tasks
+
+
 # What DescribeLoadBalancerAttributes returns for a new Application Load Balancer that set none of them
 # (Elastic Load Balancing API reference, LoadBalancerAttribute; the same values show in the console).
 ALB_DEFAULT_ATTRIBUTES = {
@@ -338,6 +416,7 @@ PATCHES = (
     ecs_create_service_settings,
     ecs_service_rollout,
     ecs_list_tasks_filters,
+    ecs_run_task,
 )
 
 

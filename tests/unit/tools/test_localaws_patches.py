@@ -201,3 +201,63 @@ def test_new_application_load_balancer_reports_its_default_attributes(monkeypatc
         elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": "120"}])
         attributes = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
         assert attributes["idle_timeout.timeout_seconds"] == "120"
+
+
+def run_and_stop(ecs, network, task_definition="app", **extra):
+    """RunTask (``ecs_setup``'s task definitions set no container memory); DescribeTasks until it is STOPPED."""
+    arn = ecs.run_task(cluster="c", taskDefinition=task_definition, launchType="FARGATE", networkConfiguration=network,
+                       **extra)["tasks"][0]["taskArn"]
+    statuses = []
+    while not statuses or statuses[-1] != "STOPPED":
+        (task,) = ecs.describe_tasks(cluster="c", tasks=[arn])["tasks"]
+        statuses.append(task["lastStatus"])
+        assert len(statuses) < 10, statuses
+    return task, statuses
+
+
+@mock_aws
+def test_ecs_run_task_on_fargate_without_container_memory_and_its_exit_codes(monkeypatch):
+    ecs, network = ecs_setup(monkeypatch)
+    monkeypatch.delenv(patches.EXIT_CODE_ENV, raising=False)
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.describe_subnets(SubnetIds=network["awsvpcConfiguration"]["subnets"])["Subnets"][0]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # moto 5.2.5 needs it for a task's ENI
+
+    # Task-level cpu/memory only (moto 5.2.5: 500, int += None): AWS runs it.
+    task, statuses = run_and_stop(ecs, network)
+    assert statuses == ["DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"]  # one step per describe
+    assert (task["desiredStatus"], task["stopCode"], task["stoppedReason"]) == (
+        "STOPPED", "EssentialContainerExited", "Essential container in task exited")
+    assert "stoppedAt" in task
+    assert [(c["name"], c["lastStatus"], c["exitCode"], c["taskArn"]) for c in task["containers"]] == [
+        ("app", "STOPPED", 0, task["taskArn"])]
+
+    # The exit code: the task's tag, else its task definition's tag, else the emulator's environment.
+    failed = run_and_stop(ecs, network, tags=[{"key": patches.EXIT_CODE_TAG, "value": "1"}])[0]
+    assert failed["containers"][0]["exitCode"] == 1
+    ecs.register_task_definition(
+        family="app", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx"}], tags=[{"key": patches.EXIT_CODE_TAG, "value": "3"}])
+    assert run_and_stop(ecs, network)[0]["containers"][0]["exitCode"] == 3
+    monkeypatch.setenv(patches.EXIT_CODE_ENV, "2")  # read on each call
+    assert run_and_stop(ecs, network, task_definition="app:1")[0]["containers"][0]["exitCode"] == 2
+
+    # "none": the task failed to start, and its container has no exit code.
+    never = run_and_stop(ecs, network, tags=[{"key": patches.EXIT_CODE_TAG, "value": "none"}])[0]
+    assert never["stopCode"] == "TaskFailedToStart"
+    assert never["stoppedReason"].startswith("CannotPullContainerError: ")
+    assert "exitCode" not in never["containers"][0]
+    assert never["containers"][0]["reason"] == never["stoppedReason"]
+
+
+@mock_aws
+def test_ecs_stop_task_is_not_settled_as_an_exit(monkeypatch):
+    ecs, network = ecs_setup(monkeypatch)
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.describe_subnets(SubnetIds=network["awsvpcConfiguration"]["subnets"])["Subnets"][0]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    arn = ecs.run_task(cluster="c", taskDefinition="app", launchType="FARGATE", networkConfiguration=network)["tasks"][0]["taskArn"]
+    ecs.stop_task(cluster="c", task=arn, reason="Stopped by the operator")
+    (task,) = ecs.describe_tasks(cluster="c", tasks=[arn])["tasks"]
+    assert (task["lastStatus"], task["stoppedReason"]) == ("STOPPED", "Stopped by the operator")
+    assert "stopCode" not in task

@@ -1,0 +1,246 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the llmops.litellm_ecs collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One-off ECS tasks: the RunTask request, the container that decides, and how a stopped task ended.
+
+Plain functions (no Ansible, no boto3 needed): the module's options become one ``RunTask`` request, the task
+definition tells which container's exit code decides success and where its log stream is, a readiness judge
+tells a stopped task from one still running, and a stopped task is judged by that container's exit code. The
+messages say what failed and what to do next.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import network_request
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import short_task_definition
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import strategy_request
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import tag_dict
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import READY
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Verdict
+
+STOPPED = "STOPPED"
+
+# RunTask startedBy: "Up to 128 letters (uppercase and lowercase), numbers, hyphens (-), forward slash (/), and
+# underscores (_) are allowed" (Amazon ECS API reference, RunTask).
+STARTED_BY = re.compile(r"^[A-Za-z0-9_/-]{1,128}$")
+
+
+class RunTaskError(ValueError):
+    """A module input or a task definition the module cannot work with; the message says what to do."""
+
+
+def task_id(arn):
+    """``arn:aws:ecs:...:task/cluster/ID`` -> ``ID``."""
+    return (arn or "").rsplit("/", 1)[-1] or None
+
+
+# --- the request ---------------------------------------------------------------------------------------
+
+
+def run_request(params, task_definition_arn):
+    """The ``RunTask`` keyword arguments (one task) for the module's options and the resolved task definition."""
+    if not STARTED_BY.match(params["started_by"] or ""):
+        raise RunTaskError(
+            f"started_by {params['started_by']!r} is not a valid startedBy: ECS allows 1 to 128 letters, digits, hyphens (-), "
+            f"forward slashes (/) and underscores (_). Change started_by."
+        )
+    request = {
+        "cluster": params["cluster"],
+        "taskDefinition": task_definition_arn,
+        "count": 1,
+        "startedBy": params["started_by"],
+    }
+    if params.get("capacity_provider_strategy"):
+        request["capacityProviderStrategy"] = strategy_request(params["capacity_provider_strategy"])
+    else:
+        request["launchType"] = params.get("launch_type") or "FARGATE"
+    network = params.get("network_configuration")
+    if network is not None:
+        if not network.get("subnets"):
+            raise RunTaskError("network_configuration.subnets must name at least one subnet (Fargate tasks need awsvpc networking).")
+        request["networkConfiguration"] = network_request(
+            {
+                "subnets": sorted(set(network["subnets"])),
+                "security_groups": sorted(set(network["security_groups"])) if network.get("security_groups") is not None else None,
+                "assign_public_ip": bool(network.get("assign_public_ip")),
+            }
+        )
+    if params.get("overrides"):
+        request["overrides"] = params["overrides"]
+    if params.get("tags"):
+        request["tags"] = [{"key": key, "value": str(value)} for key, value in params["tags"].items()]
+    return request
+
+
+# --- the task definition ---------------------------------------------------------------------------------
+
+
+def decisive_container(task_definition, container_name=None):
+    """The container definition whose exit code decides success.
+
+    ``container_name`` when given (it must exist); otherwise the only container, or the only essential one (ECS
+    counts a container as essential unless ``essential`` is false).
+    """
+    containers = task_definition.get("containerDefinitions") or []
+    names = ", ".join(str(container.get("name")) for container in containers) or "none"
+    family = f"{task_definition.get('family')}:{task_definition.get('revision')}"
+    if container_name:
+        found = next((container for container in containers if container.get("name") == container_name), None)
+        if found is None:
+            raise RunTaskError(
+                f"The task definition {family} has no container named {container_name} (its containers: {names}). "
+                f"Set container_name to the container whose exit code decides success."
+            )
+        return found
+    if len(containers) == 1:
+        return containers[0]
+    essential = [container for container in containers if container.get("essential", True) is not False]
+    if len(essential) == 1:
+        return essential[0]
+    raise RunTaskError(
+        f"The task definition {family} has {len(essential)} essential containers ({names}); the module cannot tell whose "
+        f"exit code decides success. Set container_name."
+    )
+
+
+def log_stream(container_definition, task_arn):
+    """Where an ``awslogs`` container logs: ``{group, stream, region}``; None without awslogs or a stream prefix.
+
+    ECS names the stream ``<prefix>/<container>/<task-id>`` (Amazon ECS Developer Guide, "Using the awslogs log
+    driver"); without ``awslogs-stream-prefix`` (allowed on EC2 only) the stream name is not predictable.
+    """
+    configuration = (container_definition or {}).get("logConfiguration") or {}
+    options = configuration.get("options") or {}
+    if configuration.get("logDriver") != "awslogs" or not options.get("awslogs-group") or not options.get("awslogs-stream-prefix"):
+        return None
+    return {
+        "group": options["awslogs-group"],
+        "stream": f"{options['awslogs-stream-prefix']}/{container_definition.get('name')}/{task_id(task_arn)}",
+        "region": options.get("awslogs-region"),
+    }
+
+
+# --- waiting and judging ---------------------------------------------------------------------------------
+
+
+def stopped_verdict(task):
+    """Readiness judge: READY once the task is STOPPED, FAILED when ECS no longer knows it, WAITING otherwise."""
+    if not task:
+        return Verdict(FAILED, "ECS no longer reports the task (DescribeTasks returned it as missing)")
+    status = task.get("lastStatus")
+    if status == STOPPED:
+        return Verdict(READY, "the task stopped")
+    return Verdict(WAITING, f"the task is {status} (desired status {task.get('desiredStatus')})")
+
+
+def container_of(task, name):
+    """The task's container called ``name`` (None when the task reports none)."""
+    return next((container for container in (task or {}).get("containers") or [] if container.get("name") == name), None)
+
+
+def _stop_text(task):
+    text = task.get("stoppedReason") or "no reason given"
+    if task.get("stopCode"):
+        text += f" [stop code {task['stopCode']}]"
+    return text
+
+
+def _log_text(log):
+    if not log:
+        return "the container's logs (its task definition has no awslogs configuration with a stream prefix)"
+    where = f" in region {log['region']}" if log.get("region") else ""
+    return f"the container's log stream {log['stream']} in log group {log['group']}{where}"
+
+
+def judge_stopped(task, container_name, log=None):
+    """How a STOPPED task ended: ``(True, summary)`` when ``container_name`` exited 0, else ``(False, message)``."""
+    ident = f"The one-off ECS task {task_id(task.get('taskArn'))} ({short_task_definition(task.get('taskDefinitionArn'))})"
+    container = container_of(task, container_name)
+    code = (container or {}).get("exitCode")
+    reason = (container or {}).get("reason")
+    if code == 0:
+        return True, f"{ident} stopped and its container {container_name} exited with code 0."
+    if code is None:
+        detail = f" (container reason: {reason})" if reason else ""
+        return False, (
+            f"{ident} stopped before its container {container_name} ran to an exit code: {_stop_text(task)}{detail}. "
+            f"The task failed to start or was stopped. What to do: fix what the reason names (an image that cannot be "
+            f"pulled: its name, tag and the registry access of the execution role or network path; a secret that cannot "
+            f"be read: the execution role's permissions) and run again."
+        )
+    detail = f" (container reason: {reason})" if reason else ""
+    return False, (
+        f"{ident} failed: its container {container_name} exited with code {code}{detail}; task stopped reason: "
+        f"{_stop_text(task)}. What to do: read {_log_text(log)}, fix the cause and run again."
+    )
+
+
+def timeout_message(task, cluster, timeout, elapsed, reason, log=None):
+    """The task did not stop within the budget: what it was doing, that it is left running, and how to stop it."""
+    ident = task_id(task.get("taskArn"))
+    return (
+        f"The one-off ECS task {ident} ({short_task_definition(task.get('taskDefinitionArn'))}) in cluster {cluster} did "
+        f"not stop within {timeout} s (waited {elapsed:.0f} s): {reason}. The task is left running and may still finish; "
+        f"see {_log_text(log)}. Stop it with 'aws ecs stop-task --cluster {cluster} --task {ident}', or raise wait_timeout "
+        f"(now {timeout}) if it only needs longer."
+    )
+
+
+def failures_message(failures, cluster, task_definition):
+    """RunTask started no task: each failure's reason and resource, and what to do."""
+    lines = []
+    for failure in failures or []:
+        text = failure.get("reason") or "no reason given"
+        if failure.get("detail"):
+            text += f" ({failure['detail']})"
+        if failure.get("arn"):
+            text += f" for {failure['arn']}"
+        lines.append(text)
+    return (
+        f"RunTask started no task of {short_task_definition(task_definition)} in cluster {cluster}: "
+        f"{'; '.join(lines) or 'no task and no failure returned'}. What to do: check that the cluster has capacity for the "
+        f"launch type or capacity provider strategy (and that the providers are associated with it), that the subnets and "
+        f"security groups exist, and run again."
+    )
+
+
+# --- results ---------------------------------------------------------------------------------------------
+
+
+def _when(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def describe_task(task):
+    """The documented view of a task (``{}`` for None)."""
+    if not task:
+        return {}
+    view = {
+        "arn": task.get("taskArn"),
+        "id": task_id(task.get("taskArn")),
+        "task_definition": task.get("taskDefinitionArn"),
+        "last_status": task.get("lastStatus"),
+        "desired_status": task.get("desiredStatus"),
+        "stopped_reason": task.get("stoppedReason") or None,
+        "stop_code": task.get("stopCode"),
+        "started_by": task.get("startedBy"),
+        "created_at": _when(task.get("createdAt")),
+        "stopped_at": _when(task.get("stoppedAt")),
+        "containers": [
+            {
+                "name": container.get("name"),
+                "last_status": container.get("lastStatus"),
+                "exit_code": container.get("exitCode"),
+                "reason": container.get("reason"),
+            }
+            for container in task.get("containers") or []
+        ],
+        "tags": tag_dict(task.get("tags")),
+    }
+    return view

@@ -1,0 +1,173 @@
+"""The ecs_run_task module against moto in-process, with the emulator's fidelity patches applied.
+
+moto moves a task RUNNING -> DEACTIVATING -> STOPPING -> DEPROVISIONING -> STOPPED, one step per DescribeTasks;
+the ``ecs_run_task`` patch runs Fargate tasks whose containers set no memory and settles a stopped task with the
+exit code its ``localaws:exit-code`` tag names (default 0). A task that never stops is made with moto's state
+manager. The clock is fake: no test sleeps.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from localaws import patches
+from moto import mock_aws
+from moto.core.responses import ActionResult
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.moto_api import state_manager
+
+from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_run_task
+from module_runner import run_module
+from fake_clock import FakeClock
+
+REGION = "us-east-1"
+AWSLOGS = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/litellm", "awslogs-region": REGION,
+                                               "awslogs-stream-prefix": "litellm"}}
+MIGRATE = {"containerOverrides": [{"name": "litellm", "command": ["python", "litellm/proxy/prisma_migration.py"]}]}
+
+
+@pytest.fixture(name="clock")
+def fixture_clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(ecs_run_task, "time", fake)
+    return fake
+
+
+@pytest.fixture(name="aws")
+def fixture_aws(monkeypatch, clock):  # pylint: disable=unused-argument
+    """A cluster, the Fargate task definition litellm:1 (no container memory, awslogs), a subnet and a group."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv(patches.EXIT_CODE_ENV, raising=False)
+    patches.apply_all()
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name=REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # as amazon.aws.ec2_vpc_net sets it
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+        ecs = boto3.client("ecs", region_name=REGION)
+        ecs.create_cluster(clusterName="litellm")
+        ecs.register_task_definition(
+            family="litellm", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="512", memory="1024",
+            containerDefinitions=[{"name": "litellm", "image": "ghcr.io/berriai/litellm:main-stable", "essential": True,
+                                   "logConfiguration": AWSLOGS}])
+        yield {"ecs": ecs, "network": {"subnets": [subnet], "security_groups": [group]}}
+
+
+def run(capsys, aws, check_mode=False, **args):
+    args.setdefault("cluster", "litellm")
+    args.setdefault("task_definition", "litellm")
+    args.setdefault("network_configuration", aws["network"])
+    return run_module(ecs_run_task.main, capsys, check_mode=check_mode, **args)
+
+
+def tasks(aws):
+    return [arn for status in ("RUNNING", "STOPPED")
+            for arn in aws["ecs"].list_tasks(cluster="litellm", desiredStatus=status)["taskArns"]]
+
+
+def test_task_that_exits_0_succeeds(aws, capsys, clock):
+    result = run(capsys, aws, overrides=MIGRATE, tags={"Purpose": "migration"})
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True
+    task = result["task"]
+    assert (task["last_status"], task["stop_code"], task["started_by"]) == ("STOPPED", "EssentialContainerExited", "llmops/litellm_ecs")
+    assert task["containers"] == [{"name": "litellm", "last_status": "STOPPED", "exit_code": 0, "reason": None}]
+    assert task["tags"] == {"Purpose": "migration"}
+    assert task["task_definition"].endswith(":task-definition/litellm:1")
+    assert result["container_name"] == "litellm"
+    assert result["log_stream"] == {"group": "/ecs/litellm", "stream": f"litellm/litellm/{task['id']}", "region": REGION}
+    assert "exited with code 0" in result["msg"]
+    assert result["request"]["overrides"] == MIGRATE
+    (described,) = aws["ecs"].describe_tasks(cluster="litellm", tasks=[task["arn"]])["tasks"]
+    assert described["overrides"]["containerOverrides"][0]["command"] == MIGRATE["containerOverrides"][0]["command"]
+    assert described["launchType"] == "FARGATE"
+    assert clock.sleeps and set(clock.sleeps) == {10}  # polled every wait_sleep until the task stopped
+    assert len(tasks(aws)) == 1  # exactly one task
+
+
+def test_non_zero_exit_code_fails_with_the_code_the_reasons_and_the_log_stream(aws, capsys):
+    result = run(capsys, aws, tags={patches.EXIT_CODE_TAG: "1"})
+    assert result["failed"] is True
+    assert result["changed"] is True
+    message = result["msg"]
+    task_id = result["task"]["id"]
+    assert f"The one-off ECS task {task_id} (litellm:1) failed: its container litellm exited with code 1" in message
+    assert "task stopped reason: Essential container in task exited [stop code EssentialContainerExited]" in message
+    assert f"log stream litellm/litellm/{task_id} in log group /ecs/litellm" in message
+    assert result["task"]["containers"][0]["exit_code"] == 1
+
+
+def test_task_that_never_started_fails_with_the_stopped_reason(aws, capsys):
+    result = run(capsys, aws, tags={patches.EXIT_CODE_TAG: "none"})
+    assert result["failed"] is True
+    assert "stopped before its container litellm ran to an exit code: CannotPullContainerError" in result["msg"]
+    assert "[stop code TaskFailedToStart]" in result["msg"]
+    assert result["task"]["containers"][0]["exit_code"] is None
+
+
+@pytest.fixture(name="never_stops")
+def fixture_never_stops():
+    """moto's state manager keeps every ECS task RUNNING (it advances a task only after 10**9 describes)."""
+    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
+    yield
+    state_manager.unset_transition("ecs::task")
+
+
+def test_task_that_never_stops_fails_at_the_budget_and_is_left_running(aws, capsys, clock, never_stops):  # pylint: disable=unused-argument
+    result = run(capsys, aws, wait_timeout=60, wait_sleep=20)
+    assert result["failed"] is True
+    assert result["changed"] is True
+    task_id = result["task"]["id"]
+    message = result["msg"]
+    assert f"{task_id} (litellm:1) in cluster litellm did not stop within 60 s (waited 60 s): the task is RUNNING" in message
+    assert "The task is left running" in message
+    assert f"aws ecs stop-task --cluster litellm --task {task_id}" in message
+    assert "raise wait_timeout (now 60)" in message
+    assert clock.sleeps == [20, 20, 20]  # the budget is total, and no real sleeping happened
+    assert result["seconds"] == 60
+    assert result["task"]["last_status"] == "RUNNING"
+
+
+def test_without_wait_the_module_returns_once_the_task_started(aws, capsys, clock, never_stops):  # pylint: disable=unused-argument
+    result = run(capsys, aws, wait=False)
+    assert (result["changed"], result.get("failed", False)) == (True, False)
+    assert result["task"]["last_status"] == "RUNNING"
+    assert clock.sleeps == []
+
+
+def test_check_mode_runs_nothing(aws, capsys, clock):
+    result = run(capsys, aws, check_mode=True, overrides=MIGRATE)
+    assert result["changed"] is True
+    assert result["task"] == {}
+    assert result["request"]["taskDefinition"].endswith(":task-definition/litellm:1")
+    assert result["request"]["overrides"] == MIGRATE
+    assert result["container_name"] == "litellm"
+    assert tasks(aws) == []
+    assert clock.sleeps == []
+    missing = run(capsys, aws, check_mode=True, cluster="missing")
+    assert missing["failed"] is True and "The ECS cluster missing does not exist" in missing["msg"]
+
+
+def test_run_task_failures_are_reported(aws, capsys, monkeypatch):
+    failure = {"arn": "arn:aws:ecs:us-east-1:123456789012:cluster/litellm", "reason": "Capacity is unavailable at this time."}
+    monkeypatch.setattr(EC2ContainerServiceResponse, "run_task", lambda self: ActionResult({"tasks": [], "failures": [failure]}))
+    result = run(capsys, aws, capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}])
+    assert result["failed"] is True
+    assert result["msg"].startswith("RunTask started no task of litellm:1 in cluster litellm: Capacity is unavailable at this time. for ")
+    assert result["failures"] == [failure]
+    assert result["request"]["capacityProviderStrategy"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+
+
+def test_inputs_are_checked_before_anything_runs(aws, capsys):
+    result = run(capsys, aws, container_name="migrate")
+    assert result["failed"] is True and "has no container named migrate" in result["msg"]
+    result = run(capsys, aws, task_definition="nope:3")
+    assert result["failed"] is True and "The task definition nope:3 does not exist" in result["msg"]
+    result = run(capsys, aws, started_by="llmops.litellm_ecs")
+    assert result["failed"] is True and "not a valid startedBy" in result["msg"]
+    result = run(capsys, aws, cluster="missing")
+    assert result["failed"] is True and "The ECS cluster missing does not exist" in result["msg"]
+    assert tasks(aws) == []
