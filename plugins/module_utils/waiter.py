@@ -76,15 +76,18 @@ class Waiter:
         self.clock = clock
         self.sleep = sleep
 
-    def wait(self, timeout: float, interval: float) -> Outcome:
+    def wait(self, timeout: float, interval: float, backoff: float = 1.0, max_interval: float | None = None) -> Outcome:
         """Poll at once, then every ``interval`` seconds, for at most ``timeout`` seconds in all.
 
+        With ``backoff`` above 1 each pause is that many times the previous one, up to ``max_interval``
+        (``interval``, ``interval * backoff``, ...); the default keeps a constant ``interval``.
         The last sleep is cut to what is left of the budget and one last poll happens at its end, so the
         total never exceeds ``timeout`` by more than one ``fetch()``. A FAILED verdict ends the wait at
         once: there is no point in waiting for what cannot happen any more.
         """
         start = self.clock()
         polls = 0
+        pause = interval
         while True:
             value = self.fetch()
             polls += 1
@@ -95,4 +98,7 @@ class Waiter:
             remaining = timeout - elapsed
             if remaining <= 0:
                 return Outcome(TIMEOUT, value, verdict.reason, elapsed, polls)
-            self.sleep(min(interval, remaining))
+            self.sleep(min(pause, remaining))
+            pause = pause * backoff
+            if max_interval is not None:
+                pause = min(pause, max(max_interval, interval))
