@@ -206,7 +206,7 @@ def wanted_settings(params, task_definition_arn, current=None):
     """
     wanted = dict(current) if current else creation_defaults(task_definition_arn)
     wanted["task_definition"] = task_definition_arn
-    if params.get("desired_count") is not None:
+    if params.get("desired_count") is not None and not (current and params.get("scaled_externally")):
         if params["desired_count"] < 0:
             raise ServiceError(f"desired_count must be 0 or more, got {params['desired_count']}.")
         wanted["desired_count"] = params["desired_count"]

@@ -67,6 +67,13 @@ options:
       - When not set, a new service is created with one task, and an existing service keeps its current count
         (which Application Auto Scaling may be managing).
     type: int
+  scaled_externally:
+    description:
+      - Whether Application Auto Scaling (or anything else) manages the count of an existing service. With V(true),
+        O(desired_count) is used only when the service is created; an existing service keeps its current count, so a
+        run does not undo the autoscaler's work.
+    type: bool
+    default: false
   launch_type:
     description:
       - The launch type of the service. Only C(FARGATE) is supported.
@@ -735,6 +742,7 @@ def main():
             state=dict(type="str", choices=["present", "absent"], default="present"),
             task_definition=dict(type="str"),
             desired_count=dict(type="int"),
+            scaled_externally=dict(type="bool", default=False),
             launch_type=dict(type="str", choices=["FARGATE"]),
             capacity_provider_strategy=dict(
                 type="list",

@@ -17,6 +17,8 @@ def aws_state(aws):
         sorted(b["Name"] for b in s3.list_buckets()["Buckets"]),
         sorted(c for c in aws("ecs").list_clusters()["clusterArns"]),
         sorted(lb["LoadBalancerArn"] for lb in aws("elbv2").describe_load_balancers()["LoadBalancers"]),
+        sorted(g["logGroupName"] for g in aws("logs").describe_log_groups()["logGroups"]),
+        sorted(aws("ecs").list_task_definitions()["taskDefinitionArns"]),
     )
 
 
@@ -50,6 +52,14 @@ CASES = {
     "plaintext load balancer without the opt-in": ({"alb_allow_plaintext": False}, ["alb_allow_plaintext", "alb_certificate_arn"]),
     "load balancer open to nobody": ({"litellm_alb_allowed_cidrs": []}, ["alb_allowed_cidrs", "0.0.0.0/0"]),
     "load balancer in one subnet": ({"litellm_alb_subnet_ids": ["__ONE_SUBNET__"]}, ["alb_subnet_ids", "two"]),
+    "CPU/memory pair Fargate does not offer": ({"ecs_service_cpu": 1024, "ecs_service_memory": 1024},
+                                               ["ecs_service_memory", "2048, 3072, 4096, 5120, 6144, 7168, 8192"]),
+    "CPU Fargate does not offer": ({"ecs_service_cpu": 1000}, ["ecs_service_cpu", "256, 512, 1024"]),
+    "log retention CloudWatch does not accept": ({"cloudwatch_log_retention_days": 10}, ["cloudwatch_log_retention_days", "14"]),
+    "secret-looking extra environment": ({"litellm_environment": {"MY_API_KEY": "x"}}, ["MY_API_KEY", "litellm_provider_secrets"]),
+    "autoscaling minimum above maximum": ({"ecs_service_autoscaling_min": 5, "ecs_service_autoscaling_max": 3},
+                                          ["ecs_service_autoscaling_min", "ecs_service_autoscaling_max"]),
+    "container health check timeout too long": ({"ecs_service_health_check_timeout": 40}, ["ecs_service_health_check_timeout"]),
     "bedrock ARN malformed": ({"litellm_bedrock_model_arns": ["claude-3"]}, ["iam_bedrock_model_arns", "arn:aws:bedrock"]),
 }
 

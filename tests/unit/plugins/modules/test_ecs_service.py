@@ -233,3 +233,14 @@ def test_missing_task_definition_and_cluster_are_reported(aws, capsys):
     result = run(capsys, aws, cluster="missing", check_mode=True)
     assert result["failed"] is True and "cluster missing does not exist" in result["msg"]
     assert run(capsys, aws, cluster="missing", state="absent")["changed"] is False
+
+
+def test_scaled_externally_sets_the_count_only_on_creation(aws, capsys):
+    assert run(capsys, aws, desired_count=2, scaled_externally=True)["changed"] is True
+    assert described(aws)["desiredCount"] == 2
+    aws["ecs"].update_service(cluster="litellm", service="litellm", desiredCount=5)  # what the autoscaler did
+    assert run(capsys, aws, desired_count=2, scaled_externally=True)["changed"] is False
+    assert described(aws)["desiredCount"] == 5
+    # Without the option the given count wins again.
+    assert run(capsys, aws, desired_count=2)["changed"] is True
+    assert described(aws)["desiredCount"] == 2

@@ -1,0 +1,124 @@
+"""Issue 4 on the emulator: playbooks/teardown.yml removes a deployment in reverse order, idempotently; secrets stay
+recoverable, an EFS file system stays unless forced; and database migrations run as a one-off task first."""
+
+from __future__ import annotations
+
+import pytest
+
+import dev
+from conftest import recap_changed
+
+pytestmark = pytest.mark.emulator
+
+TEARDOWN = dev.ROOT / "playbooks" / "teardown.yml"
+DATABASE_URL = "postgresql://litellm:db-pass-0123456789@db.internal:5432/litellm"
+
+
+def left_of(aws, name):
+    """Every resource of deployment ``name``, found with boto3 by name and tag, independently of the collection."""
+    found = []
+    iam = aws("iam")
+    found += [f"role {r['RoleName']}" for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"{name}-")]
+    secrets = aws("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"]
+    found += [f"secret {s['Name']}" for s in secrets if s["Name"].startswith(f"{name}/") and "DeletedDate" not in s]
+    ecs = aws("ecs")
+    clusters = ecs.describe_clusters(clusters=[name])["clusters"]
+    found += [f"cluster {c['clusterName']}" for c in clusters if c["status"] == "ACTIVE"]
+    if any(c["status"] == "ACTIVE" for c in clusters):
+        found += [f"service {arn}" for arn in ecs.list_services(cluster=name)["serviceArns"]]
+    for family in (name, f"{name}-migrations"):
+        found += [f"task definition {arn}" for arn in ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"]]
+    scaling = aws("application-autoscaling")
+    found += [f"scalable target {t['ResourceId']}" for t in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+              if t["ResourceId"] == f"service/{name}/{name}"]
+    found += [f"scaling policy {p['PolicyName']}" for p in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+              if p["ResourceId"] == f"service/{name}/{name}"]
+    elb = aws("elbv2")
+    found += [f"load balancer {lb['LoadBalancerName']}" for lb in elb.describe_load_balancers()["LoadBalancers"]
+              if lb["LoadBalancerName"] == f"{name}-alb"]
+    found += [f"target group {tg['TargetGroupName']}" for tg in elb.describe_target_groups()["TargetGroups"]
+              if tg["TargetGroupName"] == f"{name}-tg"]
+    ec2 = aws("ec2")
+    found += [f"security group {g['GroupName']}" for g in ec2.describe_security_groups()["SecurityGroups"]
+              if g["GroupName"] in (f"{name}-alb", f"{name}-tasks", f"{name}-efs")]
+    efs = aws("efs")
+    for fs in efs.describe_file_systems()["FileSystems"]:
+        if {"Key": "litellm-deployment", "Value": name} in fs.get("Tags", []):
+            found.append(f"file system {fs['FileSystemId']}")
+            found += [f"mount target {m['MountTargetId']}" for m in efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]]
+            found += [f"access point {a['AccessPointId']}" for a in efs.describe_access_points(FileSystemId=fs["FileSystemId"])["AccessPoints"]]
+    found += [f"log group {g['logGroupName']}" for g in aws("logs").describe_log_groups(logGroupNamePrefix=f"/ecs/{name}")["logGroups"]]
+    found += [f"bucket {b['Name']}" for b in aws("s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{name}-config-")]
+    return sorted(found)
+
+
+@pytest.fixture(scope="module", name="database")
+def fixture_database(run_site):
+    """An S3-mode deployment with a database: migrations run before the service starts."""
+    extra = {"litellm_name": "gone", "litellm_config_mode": "s3", "litellm_database_url": DATABASE_URL}
+    run = run_site(extra, outputs=True)
+    assert run.rc == 0, run.tail()
+    return extra, run
+
+
+def test_migrations_run_as_a_one_off_task_before_the_service(database, aws):
+    _, run = database
+    ecs = aws("ecs")
+    (definition_arn,) = ecs.list_task_definitions(familyPrefix="gone-migrations", status="ACTIVE")["taskDefinitionArns"]
+    definition = ecs.describe_task_definition(taskDefinition=definition_arn)["taskDefinition"]
+    (container,) = definition["containerDefinitions"]
+    assert {s["name"] for s in container["secrets"]} == {"DATABASE_URL", "LITELLM_SALT_KEY"}
+    assert container["image"] == ecs.describe_task_definition(taskDefinition="gone")["taskDefinition"]["containerDefinitions"][-1]["image"]
+    stopped = ecs.list_tasks(cluster="gone", family="gone-migrations", desiredStatus="STOPPED")["taskArns"]
+    assert len(stopped) == 1
+    (task,) = ecs.describe_tasks(cluster="gone", tasks=stopped)["tasks"]
+    assert task["containers"][0]["exitCode"] == 0
+    migrations = run.output.index("migrations | Run the migrations")
+    assert migrations < run.output.index("service | Create or update the service")
+    proxy = ecs.describe_task_definition(taskDefinition="gone")["taskDefinition"]["containerDefinitions"][-1]
+    env = {e["name"]: e["value"] for e in proxy["environment"]}
+    assert env["DISABLE_SCHEMA_UPDATE"] == "true"
+    assert "DATABASE_URL" in {s["name"] for s in proxy["secrets"]}
+    assert DATABASE_URL not in run.output and "db-pass-0123456789" not in str(definition)
+
+
+def test_teardown_removes_everything_and_a_second_changes_nothing(database, run_site, aws):
+    extra, _ = database
+    assert left_of(aws, "gone"), "the deployment should exist before the teardown"
+    first = run_site(extra, playbook=TEARDOWN)
+    assert first.rc == 0, first.tail()
+    assert left_of(aws, "gone") == []
+    assert "Nothing of gone is left." in first.output
+    second = run_site(extra, playbook=TEARDOWN)
+    assert second.rc == 0, second.tail()
+    assert (second.changed, recap_changed(second.output)) == (0, 0), second.changed_tasks
+    # The secrets are recoverable: scheduled for deletion within the recovery window, not deleted.
+    secrets = [s for s in aws("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"] if s["Name"].startswith("gone/")]
+    assert {s["Name"] for s in secrets} == {"gone/master-key", "gone/salt-key", "gone/database-url", "gone/provider/OPENAI_API_KEY",
+                                            "gone/provider/ANTHROPIC_API_KEY"}
+    assert all("DeletedDate" in s for s in secrets)
+    # Only the account's ECS service-linked role stays, by design.
+    assert any(r["Path"] == "/aws-service-role/ecs.amazonaws.com/" for r in aws("iam").list_roles()["Roles"])
+
+
+def test_teardown_keeps_the_file_system_unless_forced(run_site, aws):
+    extra = {"litellm_name": "kept"}
+    deployed = run_site(extra)
+    assert deployed.rc == 0, deployed.tail()
+    kept = run_site(extra, playbook=TEARDOWN)
+    assert kept.rc == 0, kept.tail()
+    left = left_of(aws, "kept")
+    assert [item.split()[0] for item in left if not item.startswith(("mount target", "access point"))] == [
+        "file", "security", "security"], left
+    assert {"security group kept-efs", "security group kept-tasks"} <= set(left)
+    assert "Left behind" in kept.output and "AWS::EFS::FileSystem" in kept.output
+    forced = run_site(dict(extra, efs_config_teardown_delete_file_system=True, secrets_teardown_recovery_days=0), playbook=TEARDOWN)
+    assert forced.rc == 0, forced.tail()
+    assert left_of(aws, "kept") == []
+    assert not [s for s in aws("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"] if s["Name"].startswith("kept/")]
+
+
+def test_teardown_refuses_a_recovery_window_secrets_manager_does_not_offer(run_site, aws):
+    run = run_site({"litellm_name": "nothing", "secrets_teardown_recovery_days": 3}, playbook=TEARDOWN)
+    assert run.rc != 0
+    assert "secrets_teardown_recovery_days" in run.output
