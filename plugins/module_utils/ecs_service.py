@@ -465,40 +465,57 @@ def diff_view(name, cluster, settings, tags):
     return view
 
 
-def _when(value):
+def when_text(value):
+    """A datetime as ``YYYY-MM-DD HH:MM:SS`` (anything else as a string, None as ``""``)."""
     if isinstance(value, datetime.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     return str(value or "")
 
 
+def event_line(event):
+    """One service event as ``<when> <message>``."""
+    return f"{when_text(event.get('createdAt'))} {event.get('message', '')}".strip()
+
+
 def event_lines(service, limit=EVENT_LIMIT):
     """The service's latest events, newest first, one line each."""
-    return [f"{_when(event.get('createdAt'))} {event.get('message', '')}".strip() for event in ((service or {}).get("events") or [])[:limit]]
+    return [event_line(event) for event in ((service or {}).get("events") or [])[:limit]]
+
+
+def task_id(arn):
+    """``arn:...:task/cluster/abc`` -> ``abc``."""
+    return (arn or "").rsplit("/", 1)[-1]
+
+
+def newest_tasks(tasks, limit=STOPPED_TASK_LIMIT):
+    """The ``limit`` tasks that stopped last, newest first."""
+    return sorted(tasks or [], key=lambda task: when_text(task.get("stoppedAt") or task.get("createdAt")), reverse=True)[:limit]
+
+
+def stop_reason(task):
+    """Why one task stopped: its reason and stop code, and each container's exit code and reason."""
+    stop = task.get("stoppedReason") or "no reason given"
+    if task.get("stopCode"):
+        stop += f" [{task['stopCode']}]"
+    containers = []
+    for container in task.get("containers") or []:
+        parts = []
+        if container.get("exitCode") is not None:
+            parts.append(f"exit code {container['exitCode']}")
+        if container.get("reason"):
+            parts.append(container["reason"])
+        if parts:
+            containers.append(f"container {container.get('name')}: {', '.join(parts)}")
+    return stop + (f"; {'; '.join(containers)}" if containers else "")
 
 
 def stopped_task_lines(tasks, limit=STOPPED_TASK_LIMIT):
     """Why the latest stopped tasks stopped: reason, stop code, and each container's exit code and reason."""
-    newest = sorted(tasks or [], key=lambda task: _when(task.get("stoppedAt") or task.get("createdAt")), reverse=True)[:limit]
-    lines = []
-    for task in newest:
-        task_id = (task.get("taskArn") or "").rsplit("/", 1)[-1]
-        stop = task.get("stoppedReason") or "no reason given"
-        if task.get("stopCode"):
-            stop += f" [{task['stopCode']}]"
-        containers = []
-        for container in task.get("containers") or []:
-            parts = []
-            if container.get("exitCode") is not None:
-                parts.append(f"exit code {container['exitCode']}")
-            if container.get("reason"):
-                parts.append(container["reason"])
-            if parts:
-                containers.append(f"container {container.get('name')}: {', '.join(parts)}")
-        detail = f"; {'; '.join(containers)}" if containers else ""
-        lines.append(
-            f"task {task_id} ({short_task_definition(task.get('taskDefinitionArn'))}) stopped {_when(task.get('stoppedAt'))}: {stop}{detail}"
-        )
-    return lines
+    return [
+        f"task {task_id(task.get('taskArn'))} ({short_task_definition(task.get('taskDefinitionArn'))}) stopped "
+        f"{when_text(task.get('stoppedAt'))}: {stop_reason(task)}"
+        for task in newest_tasks(tasks, limit)
+    ]
 
 
 def _sentence(text):
