@@ -143,8 +143,12 @@ def summarise(endpoint: str, report: dict) -> str:
     return "\n".join(lines)
 
 
+LOCAL_DEPLOYMENT = "litellm"  # inventories/local: litellm_name
+
+
 def deploy(keep: bool) -> int:
-    from localaws.harness import Emulator  # pylint: disable=import-outside-toplevel
+    from localaws.harness import Emulator, free_port  # pylint: disable=import-outside-toplevel
+    from localaws.runtime import LocalService  # pylint: disable=import-outside-toplevel
 
     emulator = Emulator(STATE / "emulator")
     # --keep: the emulator outlives this command, so it watches no process (stop it with 'dev.py stop').
@@ -152,11 +156,19 @@ def deploy(keep: bool) -> int:
     print(f"Local AWS emulator: {endpoint} (pid {emulator.pid})", flush=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
+            # The service's proxy, run locally from its task definition once site.yml has registered it; the
+            # gate at the end of site.yml probes it (litellm_endpoint_url).
+            local = LocalService(endpoint, LOCAL_DEPLOYMENT, LOCAL_DEPLOYMENT, free_port(), Path(tmp) / "proxy")
+            print(f"Local LiteLLM proxy (started from the deployed task definition): {local.url}", flush=True)
             report_path = Path(tmp) / "report.json"
-            run = subprocess.run(
-                ["ansible-playbook", "-i", str(ROOT / "inventories" / "local"), str(ROOT / "playbooks" / "site.yml")],
-                env=ansible_env(endpoint, report_path), cwd=ROOT, check=False,
-            )
+            with local:
+                env = dict(ansible_env(endpoint, report_path), LITELLM_ECS_LOCAL_PROXY_URL=local.url)
+                run = subprocess.run(
+                    ["ansible-playbook", "-i", str(ROOT / "inventories" / "local"), str(ROOT / "playbooks" / "site.yml")],
+                    env=env, cwd=ROOT, check=False,
+                )
+                if local.error:
+                    print(f"The local proxy could not run: {local.error}", file=sys.stderr)
             report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
         print(summarise(endpoint, report))
         return run.returncode

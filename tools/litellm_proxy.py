@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 # This file also runs on its own as the proxy's supervisor, so it finds tools/ itself.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from localaws.harness import free_port  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -143,13 +143,14 @@ class LiteLLMProxy:
     """One real LiteLLM proxy process on a loopback port; a context manager."""
 
     def __init__(self, config_bytes: bytes, env: dict[str, str], workdir: Path, *,
-                 budget: float = 90.0, grace: float = 10.0, host: str = HOST):
+                 budget: float = 90.0, grace: float = 10.0, host: str = HOST, port: int | None = None):
         self.config_bytes = config_bytes
         self.env = dict(env)
         self.workdir = Path(workdir)
         self.budget = budget
         self.grace = grace
         self.host = host
+        self.fixed_port = port
         self.port: int | None = None
         self.startup_seconds: float | None = None
         self._proc: subprocess.Popen | None = None
@@ -216,12 +217,12 @@ class LiteLLMProxy:
                 return self._start_once()
             except LiteLLMProxyError:
                 # Another process took the port between free_port() and the proxy's bind: try a new one.
-                if attempt == attempts or not _PORT_TAKEN.search(self.log_tail(20)):
+                if attempt == attempts or self.fixed_port or not _PORT_TAKEN.search(self.log_tail(20)):
                     raise
         raise AssertionError("unreachable")
 
     def _start_once(self) -> str:
-        self.port = free_port(self.host)
+        self.port = self.fixed_port or free_port(self.host)
         cmd = [*litellm_command(), "--config", str(self.config_path), "--host", self.host, "--port", str(self.port)]
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== {' '.join(cmd)}\n".encode())

@@ -56,6 +56,8 @@ CASES = {
                                                ["ecs_service_memory", "2048, 3072, 4096, 5120, 6144, 7168, 8192"]),
     "CPU Fargate does not offer": ({"ecs_service_cpu": 1000}, ["ecs_service_cpu", "256, 512, 1024"]),
     "log retention CloudWatch does not accept": ({"cloudwatch_log_retention_days": 10}, ["cloudwatch_log_retention_days", "14"]),
+    "alarm action that is not an ARN": ({"cloudwatch_alarm_action_arns": ["ops@example.com"]},
+                                        ["cloudwatch_alarm_action_arns", "arn:aws:sns:", "ops@example.com"]),
     "secret-looking extra environment": ({"litellm_environment": {"MY_API_KEY": "x"}}, ["MY_API_KEY", "litellm_provider_secrets"]),
     "autoscaling minimum above maximum": ({"ecs_service_autoscaling_min": 5, "ecs_service_autoscaling_max": 3},
                                           ["ecs_service_autoscaling_min", "ecs_service_autoscaling_max"]),

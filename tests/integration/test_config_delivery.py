@@ -11,6 +11,8 @@ import sys
 import pytest
 
 pytestmark = pytest.mark.emulator
+# A config change reaches the tasks through a new revision (its LITELLM_CONFIG_SHA256), which the service rolls onto.
+ROLL = ["task_definition | Register the proxy's task definition", "service | Create or update the service and wait for a steady deployment"]
 
 PROVIDER_KEYS = {"OPENAI_API_KEY": "sk-cfg-openai-Vb8nM2", "ANTHROPIC_API_KEY": "sk-ant-cfg-Kp3Lq9"}
 
@@ -147,8 +149,9 @@ def test_changed_model_list_changes_the_hash(efs_run, run_site):
     assert run.rc == 0, run.tail()
     assert run.outputs["efs_config"]["sha256"] != efs_run.outputs["efs_config"]["sha256"]
     assert run.outputs["efs_config"]["model_names"] == ["only-one"]
-    # The file system, mount targets and access point stay as they are: only the carried content differs.
-    assert run.changed == 0, run.changed_tasks
+    # The file system, mount targets and access point stay as they are: only the carried content differs, so the
+    # only changes are the new task-definition revision that carries it and the service rolling onto it.
+    assert run.changed_tasks == ROLL, run.changed_tasks
     assert run.outputs["efs_config"]["access_point_id"] == efs_run.outputs["efs_config"]["access_point_id"]
 
 
@@ -201,6 +204,6 @@ def test_s3_changed_models_upload_a_new_version(s3_run, run_site, aws):
     models = [{"model_name": "only-one", "litellm_params": {"model": "openai/gpt-4o-mini", "mock_response": "x"}}]
     run = run_site(efs_inputs("cfgs3", litellm_config_mode="s3", litellm_models=models), outputs=True)
     assert run.rc == 0, run.tail()
-    assert run.changed_tasks == ["s3 | Upload config.yaml when its content changed"]
+    assert run.changed_tasks == ["s3 | Upload config.yaml when its content changed", *ROLL], run.changed_tasks
     body, _found = s3_object(aws, run.outputs)
     assert hashlib.sha256(body).hexdigest() == run.outputs["efs_config"]["sha256"] != s3_run.outputs["efs_config"]["sha256"]

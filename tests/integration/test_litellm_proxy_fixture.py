@@ -1,4 +1,4 @@
-"""The real LiteLLM proxy harness (tests/litellm_proxy.py): one proxy with two mock models for the module."""
+"""The real LiteLLM proxy harness (tools/litellm_proxy.py): one proxy with two mock models for the module."""
 
 from __future__ import annotations
 

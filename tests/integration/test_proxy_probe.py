@@ -25,12 +25,10 @@ import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from unittest import mock
 
 import pytest
 
 import dev
-import litellm_proxy
 from litellm_proxy import LiteLLMProxy, new_master_key
 from localaws.harness import free_port
 
@@ -102,11 +100,9 @@ def fixture_live(tmp_path_factory):
                         load={"requests": 8, "concurrency": 2, "max_error_rate": 0}, timeout=240, interval=0.5, max_interval=3)
     time.sleep(3)  # the probe meets a closed port first
     assert early.poll() is None, "the probe ended before the proxy was started"
-    proxy = LiteLLMProxy(CONFIG, {"LITELLM_MASTER_KEY": key}, work / "litellm")
+    proxy = LiteLLMProxy(CONFIG, {"LITELLM_MASTER_KEY": key}, work / "litellm", port=port)
     try:
-        # LiteLLMProxy picks its port with free_port(); hand it the reserved one instead.
-        with mock.patch.object(litellm_proxy, "free_port", lambda host="127.0.0.1": port):
-            proxy.start(attempts=1)
+        proxy.start(attempts=1)
         assert proxy.url == url
         print(f"LiteLLM proxy alive after {proxy.startup_seconds:.1f} s on {proxy.url}")
         result, seconds, output = finish(early, started)

@@ -56,7 +56,7 @@ def test_task_definition_is_fargate_awsvpc_with_the_roles(proxy, site):
 
 
 def test_no_secret_in_environment_and_every_secret_by_a_published_arn(proxy, site):
-    _, container = proxy
+    container = proxy[1]
     env = {item["name"]: item["value"] for item in container["environment"]}
     for secret_name in ("LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "DATABASE_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
         assert secret_name not in env
@@ -75,7 +75,7 @@ def test_no_secret_in_environment_and_every_secret_by_a_published_arn(proxy, sit
 
 
 def test_health_check_uses_python_on_liveliness(proxy):
-    _, container = proxy
+    container = proxy[1]
     check = container["healthCheck"]
     command = " ".join(check["command"])
     assert check["command"][0] == "CMD-SHELL"
@@ -153,8 +153,8 @@ def test_second_converge_and_check_change_nothing(site, run_site):  # pylint: di
 
 def test_config_change_registers_exactly_one_revision_and_updates_the_service(site, run_site, aws):
     before = active_revisions(aws)
-    models = [{"model_name": "only-one", "litellm_params": {"model": "openai/gpt-4o-mini", "api_key": "os.environ/OPENAI_API_KEY",
-                                                             "mock_response": "hi"}}]
+    params = {"model": "openai/gpt-4o-mini", "api_key": "os.environ/OPENAI_API_KEY", "mock_response": "hi"}
+    models = [{"model_name": "only-one", "litellm_params": params}]
     run = run_site(dict(BASE, litellm_models=models), outputs=True)
     assert run.rc == 0, run.tail()
     after = active_revisions(aws)

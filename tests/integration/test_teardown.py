@@ -62,7 +62,7 @@ def fixture_database(run_site):
 
 
 def test_migrations_run_as_a_one_off_task_before_the_service(database, aws):
-    _, run = database
+    run = database[1]
     ecs = aws("ecs")
     (definition_arn,) = ecs.list_task_definitions(familyPrefix="gone-migrations", status="ACTIVE")["taskDefinitionArns"]
     definition = ecs.describe_task_definition(taskDefinition=definition_arn)["taskDefinition"]
@@ -83,7 +83,7 @@ def test_migrations_run_as_a_one_off_task_before_the_service(database, aws):
 
 
 def test_teardown_removes_everything_and_a_second_changes_nothing(database, run_site, aws):
-    extra, _ = database
+    extra = database[0]
     assert left_of(aws, "gone"), "the deployment should exist before the teardown"
     first = run_site(extra, playbook=TEARDOWN)
     assert first.rc == 0, first.tail()
