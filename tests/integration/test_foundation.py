@@ -162,13 +162,20 @@ def test_check_mode_on_converged_state_changes_nothing(first, run_site, inputs):
     assert run.changed == 0, run.changed_tasks
 
 
+# A changed secret value reaches the tasks through a new revision (LITELLM_ECS_SECRETS_VERSION); these inputs have a
+# database, so the migrations task runs before the service rolls.
+ROLL_WITH_MIGRATIONS = ["task_definition | Register the proxy's task definition", "migrations | Run the migrations and wait for them to succeed",
+                        "service | Create or update the service and wait for a steady deployment"]
+
+
 def change_one_input(run_site, aws, inputs, only_changed_task, secret, expected):
-    """Converge with one input changed: only its task changes, its secret gets the value, the salt stays,
-    and converging again changes nothing."""
+    """Converge with one input changed: of the secrets only its task changes, its secret gets the value, the salt
+    stays, the service rolls onto the new value (with a database, migrations first), and converging again changes
+    nothing."""
     salt = secret_value(aws, "litellm/salt-key")
     run = run_site(inputs)
     assert run.rc == 0, run.tail()
-    assert run.changed_tasks == [only_changed_task]
+    assert run.changed_tasks == [only_changed_task, *ROLL_WITH_MIGRATIONS], run.changed_tasks
     assert secret_value(aws, secret) == expected
     assert secret_value(aws, "litellm/salt-key") == salt
     again = run_site(inputs)
