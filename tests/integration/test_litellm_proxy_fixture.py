@@ -27,6 +27,7 @@ general_settings:
   master_key: os.environ/LITELLM_MASTER_KEY
 """
 TESTS_DIR = Path(__file__).resolve().parent.parent
+TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools"  # where litellm_proxy.py lives
 
 
 @pytest.fixture(scope="module", name="master_key")
@@ -145,7 +146,7 @@ def test_supervisor_kills_the_command_when_its_parent_process_dies(tmp_path):
     starter = textwrap.dedent(f"""\
         import sys, time
         from pathlib import Path
-        sys.path.insert(0, {str(TESTS_DIR)!r})
+        sys.path.insert(0, {str(TOOLS_DIR)!r})
         from litellm_proxy import spawn_supervised
         proc, _pipe = spawn_supervised(["sh", "-c", "sleep 300 & sleep 300"], env={{"PATH": "/usr/bin:/bin"}},
                                        log_path=Path({str(tmp_path / 'log')!r}), cwd=Path({str(tmp_path)!r}))
