@@ -11,7 +11,6 @@ from __future__ import annotations
 import boto3
 import pytest
 from localaws import patches
-from moto import mock_aws
 from moto.core.responses import ActionResult
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api import state_manager
@@ -34,26 +33,22 @@ def fixture_clock(monkeypatch):
 
 
 @pytest.fixture(name="aws")
-def fixture_aws(monkeypatch, clock):  # pylint: disable=unused-argument
+def fixture_aws(monkeypatch, clock, mocked_aws):  # pylint: disable=unused-argument
     """A cluster, the Fargate task definition litellm:1 (no container memory, awslogs), a subnet and a group."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv(patches.EXIT_CODE_ENV, raising=False)
     patches.apply_all()
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name=REGION)
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # as amazon.aws.ec2_vpc_net sets it
-        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-        group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
-        ecs = boto3.client("ecs", region_name=REGION)
-        ecs.create_cluster(clusterName="litellm")
-        ecs.register_task_definition(
-            family="litellm", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="512", memory="1024",
-            containerDefinitions=[{"name": "litellm", "image": "ghcr.io/berriai/litellm:main-stable", "essential": True,
-                                   "logConfiguration": AWSLOGS}])
-        yield {"ecs": ecs, "network": {"subnets": [subnet], "security_groups": [group]}}
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # as amazon.aws.ec2_vpc_net sets it
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    ecs = boto3.client("ecs", region_name=REGION)
+    ecs.create_cluster(clusterName="litellm")
+    ecs.register_task_definition(
+        family="litellm", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="512", memory="1024",
+        containerDefinitions=[{"name": "litellm", "image": "ghcr.io/berriai/litellm:main-stable", "essential": True,
+                               "logConfiguration": AWSLOGS}])
+    return {"ecs": ecs, "network": {"subnets": [subnet], "security_groups": [group]}}
 
 
 def run(capsys, aws, check_mode=False, **args):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import boto3
 import pytest
 from localaws import patches
-from moto import mock_aws
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_service
 from module_runner import run_module
@@ -30,25 +29,21 @@ def fixture_clock(monkeypatch):
 
 
 @pytest.fixture(name="aws")
-def fixture_aws(monkeypatch, clock):  # pylint: disable=unused-argument
+def fixture_aws(monkeypatch, clock, mocked_aws):  # pylint: disable=unused-argument
     """A cluster, task definitions app:1 and app:2, two subnets and two security groups, in moto."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv(patches.NEVER_STEADY_ENV, raising=False)
     patches.apply_all()
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name=REGION)
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
-        groups = [ec2.create_security_group(GroupName=f"g{i}", Description="g", VpcId=vpc)["GroupId"] for i in (1, 2)]
-        ecs = boto3.client("ecs", region_name=REGION)
-        ecs.create_cluster(clusterName="litellm")
-        for family in ("app", "app"):  # revisions 1 and 2
-            ecs.register_task_definition(
-                family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-                containerDefinitions=[{"name": "app", "image": "litellm", "essential": True}])
-        yield {"ecs": ecs, "subnets": subnets, "groups": groups}
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    groups = [ec2.create_security_group(GroupName=f"g{i}", Description="g", VpcId=vpc)["GroupId"] for i in (1, 2)]
+    ecs = boto3.client("ecs", region_name=REGION)
+    ecs.create_cluster(clusterName="litellm")
+    for family in ("app", "app"):  # revisions 1 and 2
+        ecs.register_task_definition(
+            family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "app", "image": "litellm", "essential": True}])
+    return {"ecs": ecs, "subnets": subnets, "groups": groups}
 
 
 def run(capsys, aws, check_mode=False, diff=False, **args):
