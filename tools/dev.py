@@ -4,6 +4,8 @@
     python3 tools/dev.py deploy [--keep]   deploy on the embedded default (local AWS emulator) and summarise
     python3 tools/dev.py test [PYTEST ARGS] run the whole test suite
     python3 tools/dev.py stop              stop an emulator left running by 'deploy --keep'
+    python3 tools/dev.py bench [--deploy] [--suite]
+                                           time a converge against the guide's aws CLI path (tools/benchmark.py)
 
 Each first creates .venv and installs the pinned requirements into it (only when they changed), then
 re-runs itself with the virtualenv's Python.
@@ -29,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "tools"
 VENV = ROOT / ".venv"
 STATE = Path(os.environ.get("LITELLM_ECS_STATE_DIR", ROOT / ".state"))
-REQUIREMENTS = {"deploy": "requirements-local.txt", "stop": "requirements-local.txt", "test": "requirements-test.txt"}
+REQUIREMENTS = {"deploy": "requirements-local.txt", "stop": "requirements-local.txt", "test": "requirements-test.txt",
+                "bench": "requirements-test.txt"}
 
 sys.path.insert(0, str(TOOLS))
 
@@ -242,14 +245,19 @@ def main() -> int:
     deploy_parser.add_argument("--keep", action="store_true", help="leave the emulator running afterwards")
     sub.add_parser("test", help="run the whole test suite (extra arguments go to pytest)")
     sub.add_parser("stop", help="stop an emulator left running by 'deploy --keep'")
+    sub.add_parser("bench", help="time a converge against the guide's aws CLI path (extra arguments go to tools/benchmark.py)")
     args, rest = parser.parse_known_args()
-    if rest and args.command != "test":
+    if rest and args.command not in ("test", "bench"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     bootstrap(args.command)
     if args.command == "deploy":
         return deploy(args.keep)
     if args.command == "stop":
         return stop()
+    if args.command == "bench":
+        import benchmark  # pylint: disable=import-outside-toplevel
+
+        return benchmark.main(rest)
     return test(rest)
 
 

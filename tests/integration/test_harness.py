@@ -73,3 +73,19 @@ def test_deploy_command_summarises_and_stops(tmp_path):
     assert "Stopped the local AWS emulator" in output
     assert "sk-local-fake-openai-key" not in output  # the local inventory's fake provider key
     assert not (tmp_path / "emulator" / "moto.pid").exists()
+
+
+def test_emulator_logs_every_aws_request(tmp_path):
+    import boto3  # pylint: disable=import-outside-toplevel
+
+    emulator = Emulator(tmp_path)
+    emulator.start()
+    try:
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        session.client("sts", endpoint_url=emulator.endpoint).get_caller_identity()
+        session.client("ecs", endpoint_url=emulator.endpoint).list_clusters()
+        assert [(item["service"], item["action"], item["status"]) for item in emulator.requests()] == [
+            ("sts", "GetCallerIdentity", 200), ("ecs", "ListClusters", 200)]
+        assert [item["action"] for item in emulator.requests(since=1)] == ["ListClusters"]
+    finally:
+        emulator.stop()

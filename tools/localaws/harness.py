@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -24,6 +25,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from localaws.requestlog import LOG_PATH
 
 TOOLS_DIR = Path(__file__).resolve().parent.parent
 READY_PATH = "/moto-api/data.json"
@@ -165,6 +168,11 @@ class Emulator:
         request = urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):
             pass
+
+    def requests(self, since: int = 0) -> list[dict]:
+        """The AWS requests the emulator has served, from index ``since`` on (``localaws.requestlog``)."""
+        with urllib.request.urlopen(f"{self.endpoint}{LOG_PATH}?since={since}", timeout=10) as answer:
+            return json.loads(answer.read())
 
     def _forget(self) -> None:
         for path in (self.pid_file, self.port_file):

@@ -1,7 +1,8 @@
 """The emulator process: moto's own server with the fidelity patches applied.
 
 Run by ``localaws.harness``; not meant to be started by hand. With ``--watch-pid`` it exits as soon
-as that process is gone, so a harness killed with SIGKILL leaves no orphaned emulator behind.
+as that process is gone, so a harness killed with SIGKILL leaves no orphaned emulator behind. Every AWS request
+it serves is recorded in its request log (``localaws.requestlog``).
 """
 
 from __future__ import annotations
@@ -36,9 +37,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from localaws import patches
+    from localaws.requestlog import RequestLog
     from moto import server as moto_server
 
     patches.apply_all()
+    # moto's main() builds its WSGI application with this name: the request log wraps what it builds.
+    dispatcher = moto_server.DomainDispatcherApplication
+    moto_server.DomainDispatcherApplication = lambda *args, **kwargs: RequestLog(dispatcher(*args, **kwargs))
     if args.watch_pid:
         threading.Thread(target=_watch, args=(args.watch_pid,), daemon=True).start()
     moto_server.main(["-H", args.host, "-p", str(args.port)])
