@@ -75,8 +75,10 @@ def playbook_phase(emulator: Emulator, playbook: str, *args: str, env: dict | No
         "tasks_run": sum(1 for task in tasks if task["status"] not in ("skipped", "")),
         "tasks_skipped": sum(1 for task in tasks if task["status"] == "skipped"),
         "module_runs": sum(task["module_runs"] for task in tasks),
-        "module_processes": sum(task["module_runs"] - task["direct_runs"] for task in tasks),
-        "module_runs_in_worker": sum(task["direct_runs"] for task in tasks),
+        # This collection's modules run in the controller's worker (plugins/plugin_utils/direct_execution.py); the
+        # others (amazon.aws, community.aws) each start an interpreter.
+        "module_processes": sum(task["module_runs"] - task["collection_runs"] for task in tasks),
+        "module_runs_in_worker": sum(task["collection_runs"] for task in tasks),
         **api_summary(emulator.requests(before)),
         "changed": recap.get("changed", 0),
         "slowest_tasks": [{"task": f"{task['role'] or 'play'}: {task['task']}", "seconds": task["seconds"]}

@@ -20,7 +20,7 @@ type: aggregate
 short_description: Write the changed tasks, every task's outcome and time, and the play recap as JSON
 description:
   - Writes the changed tasks (task, role, host), each task that ran (its action, outcome, loop items, seconds,
-    and how many module runs it made and where) and each host's recap counts as JSON to the file named by the
+    and how many module runs it made, and how many of them were this collection's modules) and each host's recap counts as JSON to the file named by the
     environment variable C(LITELLM_ECS_CHANGE_REPORT).
 requirements:
   - enable in callbacks_enabled
@@ -33,8 +33,8 @@ CONTROLLER_ACTIONS = frozenset(
         "import_role", "import_tasks", "meta", "pause", "set_fact", "set_stats", "validate_argument_spec",
     )
 )
-# The result key a module run in the controller's worker carries (plugins/plugin_utils/direct_execution.py).
-DIRECT_MARKER = "_ansible_litellm_ecs_direct_execution"
+# This collection's modules run in the controller's worker on the local connection (plugin_utils/direct_execution.py).
+COLLECTION = "llmops.litellm_ecs."
 
 
 class CallbackModule(CallbackBase):
@@ -53,7 +53,7 @@ class CallbackModule(CallbackBase):
         self._finish()
         self._current = {"task": task.name or task.action, "action": task.resolved_action or task.action,
                          "role": task._role.get_name() if task._role else "",  # pylint: disable=protected-access
-                         "started": time.monotonic(), "status": "", "items": 0, "module_runs": 0, "direct_runs": 0}
+                         "started": time.monotonic(), "status": "", "items": 0, "module_runs": 0, "collection_runs": 0}
 
     def _finish(self):
         if self._current:
@@ -77,7 +77,8 @@ class CallbackModule(CallbackBase):
         self._current["items"] = len(items) if items is not None else 0
         if self._current["action"] not in CONTROLLER_ACTIONS:
             self._current["module_runs"] += len(runs)
-            self._current["direct_runs"] += sum(1 for run in runs if run.get(DIRECT_MARKER))
+            if self._current["action"].startswith(COLLECTION):
+                self._current["collection_runs"] += len(runs)
 
     def v2_runner_on_ok(self, result):
         self._count(result, "changed" if result._result.get("changed", False) else "ok")  # pylint: disable=protected-access

@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the llmops.litellm_ecs collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Deciding what a set of Secrets Manager secrets needs (no AWS needed). Nothing here returns a secret's value."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+ALPHABET = string.ascii_letters + string.digits
+
+
+def generate(prefix: str, length: int) -> str:
+    """A new random value: ``prefix`` and ``length`` letters and digits from the system's secure source."""
+    return prefix + "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def spec_errors(specs: list[dict]) -> list[str]:
+    """What is wrong with the secrets' specs, each message naming the field (never a value)."""
+    errors = []
+    names = [spec["name"] for spec in specs]
+    for duplicate in sorted({name for name in names if names.count(name) > 1}):
+        errors.append(f"secrets: the name {duplicate!r} is given more than once")
+    for spec in specs:
+        has_value, generated = spec.get("value") is not None, spec.get("generate") is not None
+        if has_value == generated:
+            errors.append(f"secrets[{spec['name']}]: give exactly one of value (kept in line with it) and generate (created once)")
+        elif has_value and spec["value"] == "":
+            errors.append(f"secrets[{spec['name']}].value is empty: Secrets Manager stores no empty secret")
+        elif generated and not 16 <= spec["generate"]["length"] <= 4096:
+            errors.append(f"secrets[{spec['name']}].generate.length is {spec['generate']['length']}: use 16 to 4096 characters")
+    return errors
+
+
+def metadata_changes(spec: dict, found: dict, kms_key_id: str | None) -> dict:
+    """The UpdateSecret arguments (without a value) that bring ``found`` (DescribeSecret) in line with ``spec``."""
+    todo = {}
+    if spec.get("description") is not None and spec["description"] != found.get("Description", ""):
+        todo["Description"] = spec["description"]
+    if kms_key_id and kms_key_id != found.get("KmsKeyId"):
+        todo["KmsKeyId"] = kms_key_id
+    return todo
+
+
+def current_version(found: dict) -> str:
+    """The id of the version labelled AWSCURRENT ("" when there is none)."""
+    return next((version for version, stages in (found.get("VersionIdsToStages") or {}).items() if "AWSCURRENT" in stages), "")
+
+
+def comparable(found: dict | None, tags: dict, value_changed: bool = False) -> dict:
+    """A secret as diff mode shows it: description, key, tags and whether the value changes, never the value."""
+    if not found:
+        return {}
+    return {"description": found.get("Description", ""), "kms_key_id": found.get("KmsKeyId") or "", "tags": dict(tags),
+            "value": "(changed)" if value_changed else "(unchanged)", "scheduled_for_deletion": bool(found.get("DeletedDate"))}

@@ -1,0 +1,281 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the llmops.litellm_ecs collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: secretsmanager_secrets
+short_description: Keep a set of Secrets Manager secrets, given or generated once, in one call
+version_added: 0.1.0
+description:
+  - Creates, updates, restores or schedules for deletion the AWS Secrets Manager secrets given in O(secrets), by name.
+  - A secret with O(secrets[].value) is kept equal to it (a new version only when the stored value differs); a
+    secret with O(secrets[].generate) gets a random value when it is created and is never given another.
+  - A secret scheduled for deletion is restored when it is wanted again.
+  - No value is ever returned, shown in a diff or logged; generated values are masked like given ones.
+  - One call for the whole set, where M(community.aws.secretsmanager_secret) takes one module run per secret.
+author:
+  - llmops maintainers (!UNKNOWN)
+options:
+  secrets:
+    description: The secrets.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: The secret's name.
+        type: str
+        required: true
+      description:
+        description: The secret's description; when not set it is not managed.
+        type: str
+      value:
+        description: The value to keep (a string). Exactly one of O(secrets[].value) and O(secrets[].generate).
+        type: str
+      generate:
+        description: Create the secret with a random value, once. Exactly one of O(secrets[].value) and this.
+        type: dict
+        suboptions:
+          prefix:
+            description: The value's prefix.
+            type: str
+            default: ""
+          length:
+            description: How many random letters and digits follow the prefix (16-4096).
+            type: int
+            default: 48
+  kms_key_id:
+    description:
+      - The KMS key of every secret, as Secrets Manager reports it (its ARN); when not set or empty, a new secret uses the
+        account's C(aws/secretsmanager) key and an existing secret's key is not managed.
+    type: str
+  state:
+    description: Whether the secrets should exist; V(absent) schedules them for deletion.
+    type: str
+    choices: [present, absent]
+    default: present
+  recovery_window:
+    description:
+      - With O(state=absent), the days a deleted secret stays recoverable (7-30); V(0) deletes it at once, without recovery.
+      - A secret already scheduled for deletion is left alone unless this is V(0).
+    type: int
+    default: 30
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Makes no change; reports what would change (a secret that would be created has no ARN yet).
+  diff_mode:
+    support: full
+    description: Shows each secret's description, key, tags and whether its value changes, never the value.
+  idempotent:
+    support: full
+    description: Secrets that match are not written to.
+seealso:
+  - module: community.aws.secretsmanager_secret
+"""
+
+EXAMPLES = r"""
+- name: A master key generated once, and a provider key kept in line with the vault
+  llmops.litellm_ecs.secretsmanager_secrets:
+    secrets:
+      - name: litellm/master-key
+        description: LITELLM_MASTER_KEY of litellm
+        generate: {prefix: sk-, length: 48}
+      - name: litellm/provider/OPENAI_API_KEY
+        value: "{{ vault_openai_api_key }}"
+    tags:
+      litellm-deployment: litellm
+  no_log: true
+
+- name: Schedule them for deletion, recoverable for 7 days
+  llmops.litellm_ecs.secretsmanager_secrets:
+    secrets: [{name: litellm/master-key}, {name: litellm/provider/OPENAI_API_KEY}]
+    state: absent
+    recovery_window: 7
+"""
+
+RETURN = r"""
+secrets:
+  description: Each secret by name, without its value (in check mode, as it would be).
+  returned: always
+  type: dict
+  contains:
+    arn:
+      description: The secret's ARN; empty for one that would be created in check mode.
+      type: str
+    version_id:
+      description: The id of its current (AWSCURRENT) version; empty in check mode for a new or changing value.
+      type: str
+    changed:
+      description: Whether this secret was (or would be) created, restored, changed or deleted.
+      type: bool
+    scheduled_for_deletion:
+      description: Whether the secret is scheduled for deletion.
+      type: bool
+  sample: {litellm/master-key: {arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:litellm/master-key-AbCdEf",
+           version_id: 0d5c4a3e-8a24-4b6e-9a68-2f4b0f1f2b3c, changed: false, scheduled_for_deletion: false}}
+"""
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+
+    BOTO_ERRORS = (BotoCoreError, ClientError)
+except ImportError:
+    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import comparable
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import current_version
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import generate
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import metadata_changes
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import spec_errors
+
+
+class Secrets:
+    """The run over one set of secrets."""
+
+    def __init__(self, module, client):
+        self.module, self.client = module, client
+        self.result = {}
+        self.diff = {"before": {}, "after": {}}
+
+    def call(self, what, action, **kwargs):
+        try:
+            return action(aws_retry=True, **kwargs)
+        except BOTO_ERRORS as e:
+            self.module.fail_json_aws(e, msg=f"Failed to {what}")
+
+    def describe(self, name):
+        try:
+            return self.client.describe_secret(SecretId=name, aws_retry=True)
+        except is_boto3_error_code("ResourceNotFoundException"):
+            return None
+        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Failed to describe the secret {name}")
+
+    def value_differs(self, name, value):
+        stored = self.call(f"read the current value of the secret {name} to compare it", self.client.get_secret_value, SecretId=name)
+        return stored.get("SecretString") != value
+
+    def present(self, spec, kms_key_id, tags):
+        name, check = spec["name"], self.module.check_mode
+        found = self.describe(name)
+        if not found:
+            value = spec["value"] if spec.get("value") is not None else generate(**spec["generate"])
+            self.module.no_log_values.add(value)
+            kwargs = dict(Name=name, SecretString=value)
+            if spec.get("description") is not None:
+                kwargs["Description"] = spec["description"]
+            if kms_key_id:
+                kwargs["KmsKeyId"] = kms_key_id
+            if tags:
+                kwargs["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+            created = {} if check else self.call(f"create the secret {name}", self.client.create_secret, **kwargs)
+            self.record(name, True, created.get("ARN", ""), created.get("VersionId", ""), False)
+            self.diff["before"][name], self.diff["after"][name] = {}, {"description": spec.get("description") or "", "tags": dict(tags or {})}
+            return
+        changed = False
+        current_tags = boto3_tag_list_to_ansible_dict(found.get("Tags") or [])
+        if found.get("DeletedDate"):
+            changed = True
+            if not check:
+                self.call(f"restore the secret {name}, scheduled for deletion", self.client.restore_secret, SecretId=name)
+        todo = metadata_changes(spec, found, kms_key_id)
+        value_changed = spec.get("value") is not None and self.value_differs(name, spec["value"])
+        if todo or value_changed:
+            changed = True
+            if not check and todo:
+                self.call(f"update the description or key of the secret {name}", self.client.update_secret, SecretId=name, **todo)
+            if not check and value_changed:
+                self.call(f"store the new value of the secret {name}", self.client.put_secret_value, SecretId=name, SecretString=spec["value"])
+        if tags is not None:
+            to_set, to_unset = compare_aws_tags(current_tags, tags, self.module.params["purge_tags"])
+            changed = changed or bool(to_set or to_unset)
+            if not check and to_unset:
+                self.call(f"remove tags from the secret {name}", self.client.untag_resource, SecretId=name, TagKeys=to_unset)
+            if not check and to_set:
+                self.call(f"tag the secret {name}", self.client.tag_resource, SecretId=name, Tags=ansible_dict_to_boto3_tag_list(to_set))
+        after = self.describe(name) if changed and not check else found
+        version = "" if check and value_changed else current_version(after)
+        self.record(name, changed, found["ARN"], version, False)
+        self.diff["before"][name] = comparable(found, current_tags)
+        predicted = dict(found, **todo, DeletedDate=None)
+        self.diff["after"][name] = comparable(predicted, self.tags_after(current_tags, tags), value_changed)
+
+    def tags_after(self, current, tags):
+        if tags is None:
+            return current
+        return dict(tags) if self.module.params["purge_tags"] else dict(current, **tags)
+
+    def absent(self, spec, window):
+        name = spec["name"]
+        found = self.describe(name)
+        if not found or (found.get("DeletedDate") and window != 0):
+            self.record(name, False, found["ARN"] if found else "", "", bool(found))
+            return
+        if not self.module.check_mode:
+            kwargs = dict(ForceDeleteWithoutRecovery=True) if window == 0 else dict(RecoveryWindowInDays=window)
+            self.call(f"delete the secret {name}", self.client.delete_secret, SecretId=name, **kwargs)
+        self.record(name, True, found["ARN"], "", window != 0)
+        self.diff["before"][name], self.diff["after"][name] = comparable(found, {}), {}
+
+    def record(self, name, changed, arn, version, scheduled):
+        self.result[name] = {"arn": arn, "version_id": version, "changed": changed, "scheduled_for_deletion": scheduled}
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            secrets=dict(type="list", elements="dict", required=True, options=dict(
+                name=dict(type="str", required=True),
+                description=dict(type="str"),
+                value=dict(type="str", no_log=True),
+                generate=dict(type="dict", options=dict(prefix=dict(type="str", default=""), length=dict(type="int", default=48))),
+            )),
+            kms_key_id=dict(type="str", no_log=False),  # a key id or ARN, not a secret
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            recovery_window=dict(type="int", default=30, no_log=False),
+            tags=dict(type="dict", aliases=["resource_tags"]),
+            purge_tags=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["state"] == "present":
+        errors = spec_errors(params["secrets"])
+        if errors:
+            module.fail_json(msg="The secrets cannot be kept as given: " + "; ".join(errors) + ". Nothing was changed.")
+    elif params["recovery_window"] != 0 and not 7 <= params["recovery_window"] <= 30:
+        module.fail_json(msg=f"recovery_window is {params['recovery_window']}: Secrets Manager keeps a deleted secret recoverable "
+                             "for 7 to 30 days; use one of those, or 0 to delete at once without recovery. Nothing was changed.")
+    run = Secrets(module, module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff()))
+    for spec in params["secrets"]:
+        if params["state"] == "present":
+            run.present(spec, params["kms_key_id"], params["tags"])
+        else:
+            run.absent(spec, params["recovery_window"])
+    result = dict(changed=any(item["changed"] for item in run.result.values()), secrets=run.result)
+    if module._diff:  # pylint: disable=protected-access
+        result["diff"] = run.diff
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
