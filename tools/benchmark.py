@@ -181,7 +181,8 @@ def run(args) -> dict:
     results: dict = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "label": args.label,
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                 check=False).stdout.strip(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_at_start": load()},
         "phases": {},
     }

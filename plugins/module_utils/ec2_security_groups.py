@@ -26,7 +26,7 @@ def _ports(rule):
         return [(None, None)]
     pairs = []
     for port in rule.get("ports") or []:
-        low, _, high = str(port).partition("-")
+        low, high = (str(port).split("-", 1) + [""])[:2]
         pairs.append((int(low), int(high or low)))
     return pairs
 

@@ -15,7 +15,7 @@ ALPHABET = string.ascii_letters + string.digits
 
 def generate(prefix: str, length: int) -> str:
     """A new random value: ``prefix`` and ``length`` letters and digits from the system's secure source."""
-    return prefix + "".join(secrets.choice(ALPHABET) for _ in range(length))
+    return prefix + "".join(secrets.choice(ALPHABET) for _position in range(length))
 
 
 def spec_errors(specs: list[dict]) -> list[str]:

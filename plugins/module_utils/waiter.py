@@ -22,6 +22,8 @@ READY = "ready"
 WAITING = "waiting"
 FAILED = "failed"
 TIMEOUT = "timeout"
+# The first pause of a wait that backs off (see ``backing_off``).
+FIRST_PAUSE = 1.0
 
 
 class Verdict(NamedTuple):
@@ -43,6 +45,16 @@ class Outcome(NamedTuple):
     @property
     def ready(self) -> bool:
         return self.state == READY
+
+
+def backing_off(longest: float) -> dict:
+    """The poll schedule of a wait whose longest pause is ``longest`` seconds, as ``Waiter.wait`` keywords.
+
+    Pauses start at one second and double up to ``longest``: what settles in a second or two (the local emulator, a
+    small change) costs a second or two of waiting, what takes minutes (a rollout on AWS) at most one poll every
+    ``longest`` seconds after the first few.
+    """
+    return {"interval": min(FIRST_PAUSE, longest), "backoff": 2.0, "max_interval": longest}
 
 
 def as_verdict(judged) -> Verdict:

@@ -118,7 +118,8 @@ options:
     default: 900
   wait_sleep:
     description:
-      - How many seconds to sleep between two polls while waiting.
+      - The longest pause between two polls while waiting, in seconds. Pauses start at one second and double up to it,
+        so a quick change is seen within a second or two and a long one is polled at most this often.
     type: int
     default: 10
   tags:
@@ -358,6 +359,7 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task im
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Budget
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import backing_off
 
 
 class TaskRunner:
@@ -453,7 +455,7 @@ class TaskRunner:
 
         arn = task["taskArn"]
         waiter = Waiter(lambda: self.describe(arn), stopped_verdict, clock=time.monotonic, sleep=time.sleep)
-        outcome = waiter.wait(timeout=self.budget.remaining(), interval=params["wait_sleep"])
+        outcome = waiter.wait(timeout=self.budget.remaining(), **backing_off(params["wait_sleep"]))
         last = outcome.value or task
         self.result["task"] = describe_task(outcome.value) or self.result["task"]
         if outcome.state == FAILED:

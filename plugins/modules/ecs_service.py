@@ -195,6 +195,10 @@ options:
       - Wait until the deployment is steady (O(state=present)) or the service is C(INACTIVE) (O(state=absent)).
       - With O(state=present) the module waits also when it changed nothing, so a run after an interrupted or
         failed rollout reports whether the service is healthy now.
+      - Before a new service or a new task definition starts tasks, it also waits until every EFS file system the task
+        definition mounts has its mount targets available (they take a minute or two on AWS, so they can be created
+        without waiting and become available while the rest of a deployment goes on); a task started before would fail
+        to mount the volume. This counts against O(wait_timeout) too.
     type: bool
     default: true
   wait_timeout:
@@ -204,7 +208,8 @@ options:
     default: 600
   wait_sleep:
     description:
-      - How many seconds to sleep between two polls while waiting.
+      - The longest pause between two polls while waiting, in seconds. Pauses start at one second and double up to it,
+        so a quick change is seen within a second or two and a long one is polled at most this often.
     type: int
     default: 10
 attributes:
@@ -503,8 +508,10 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service imp
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import tag_dict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import update_request
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import wanted_settings
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import mount_targets_verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Budget
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import backing_off
 
 
 def aws_errors():
@@ -546,7 +553,7 @@ class ServiceManager:
         return services[0] if services else None
 
     def resolve_task_definition(self, task_definition):
-        """The ARN of ``task_definition`` (ARN, family:revision or family)."""
+        """The task definition ``task_definition`` names (ARN, family:revision or family), as DescribeTaskDefinition gives it."""
         try:
             found = self.client.describe_task_definition(aws_retry=True, taskDefinition=task_definition)
         except is_boto3_error_code("ClientException"):
@@ -559,7 +566,7 @@ class ServiceManager:
             )
         except aws_errors() as e:  # pylint: disable=duplicate-except
             self.module.fail_json_aws(e, msg=f"Failed to describe the task definition {task_definition}")
-        return found["taskDefinition"]["taskDefinitionArn"]
+        return found["taskDefinition"]
 
     def stopped_tasks(self):
         """The service's stopped tasks, described (best effort: a failure here must not hide the real one)."""
@@ -577,7 +584,33 @@ class ServiceManager:
 
     def wait(self, judge):
         waiter = Waiter(self.get, judge, clock=time.monotonic, sleep=time.sleep)
-        return waiter.wait(timeout=self.budget.remaining(), interval=self.params["wait_sleep"])
+        return waiter.wait(timeout=self.budget.remaining(), **backing_off(self.params["wait_sleep"]))
+
+    def wait_for_mount_targets(self, definition):
+        """Tasks mount their EFS volumes as they start: wait until each file system has its mount targets available."""
+        file_systems = sorted({volume["efsVolumeConfiguration"]["fileSystemId"] for volume in definition.get("volumes") or []
+                               if volume.get("efsVolumeConfiguration")})
+        if not file_systems:
+            return
+        efs = self.module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
+        for file_system in file_systems:
+            def fetch(file_system=file_system):
+                try:
+                    return efs.describe_mount_targets(aws_retry=True, FileSystemId=file_system)["MountTargets"]
+                except aws_errors() as e:
+                    self.module.fail_json_aws(e, msg=f"Failed to describe the mount targets of {file_system}, which the task definition mounts")
+                return []
+
+            outcome = Waiter(fetch, mount_targets_verdict, clock=time.monotonic, sleep=time.sleep).wait(
+                timeout=self.budget.remaining(), **backing_off(self.params["wait_sleep"]))
+            if not outcome.ready:
+                self.module.fail_json(
+                    msg=(f"The EFS file system {file_system}, which the task definition {definition['taskDefinitionArn']} mounts, has no "
+                         f"available mount targets after {outcome.elapsed:.0f} s ({outcome.reason}); tasks started now could not mount "
+                         f"it. Nothing was changed in the ECS service {self.name}. Check the file system's mount targets, then run again, "
+                         f"or raise wait_timeout (now {self.params['wait_timeout']})."),
+                    changed=self.changed,
+                )
 
     def wait_steady(self, deployment_id):
         outcome = self.wait(lambda service: steady_verdict(service, deployment_id))
@@ -669,7 +702,8 @@ class ServiceManager:
 
     def present(self):
         params = self.params
-        task_definition = self.resolve_task_definition(params["task_definition"])
+        definition = self.resolve_task_definition(params["task_definition"])
+        task_definition = definition["taskDefinitionArn"]
         existing = self.get()
         if existing and existing.get("status") != "ACTIVE" and not self.module.check_mode:
             # DRAINING: a deleted service whose tasks are still stopping. ECS creates a service of the same name
@@ -713,6 +747,8 @@ class ServiceManager:
             result.update(service=describe(existing), deployment=deployment_summary(primary_deployment(existing)))
             self.module.exit_json(**result)
 
+        if params["wait"] and (not existing or "task_definition" in changed_settings):
+            self.wait_for_mount_targets(definition)
         if not existing:
             service = self.create(wanted, final_tags)
         else:

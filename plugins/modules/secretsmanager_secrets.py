@@ -243,7 +243,8 @@ class Secrets:
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
-            secrets=dict(type="list", elements="dict", required=True, options=dict(
+            # The values are marked no_log below; the list itself also carries names and descriptions.
+            secrets=dict(type="list", elements="dict", required=True, no_log=False, options=dict(
                 name=dict(type="str", required=True),
                 description=dict(type="str"),
                 value=dict(type="str", no_log=True),

@@ -51,7 +51,9 @@ CASES = {
         ["litellm_models[0], litellm_models[1]", "model_name 'm'"]),
     "plaintext load balancer without the opt-in": ({"alb_allow_plaintext": False}, ["alb_allow_plaintext", "alb_certificate_arn"]),
     "load balancer open to nobody": ({"litellm_alb_allowed_cidrs": []}, ["alb_allowed_cidrs", "0.0.0.0/0"]),
-    "load balancer in one subnet": ({"litellm_alb_subnet_ids": ["__ONE_SUBNET__"]}, ["alb_subnet_ids", "two"]),
+    "load balancer in one subnet": ({"litellm_alb_subnet_ids": ["__ONE_SUBNET__"]}, ["litellm_alb_subnet_ids", "two availability zones"]),
+    "load balancer subnets without the tasks'": ({"litellm_alb_subnet_ids": ["subnet-0123456789abcdef0"]},
+                                                 ["litellm_alb_subnet_ids", "litellm_subnet_ids"]),
     "CPU/memory pair Fargate does not offer": ({"ecs_service_cpu": 1024, "ecs_service_memory": 1024},
                                                ["ecs_service_memory", "2048, 3072, 4096, 5120, 6144, 7168, 8192"]),
     "CPU Fargate does not offer": ({"ecs_service_cpu": 1000}, ["ecs_service_cpu", "256, 512, 1024"]),
@@ -70,7 +72,8 @@ CASES = {
 def test_bad_input_fails_before_any_change(case, run_site, aws):
     extra, expected = CASES[case]
     if extra.get("litellm_alb_subnet_ids") == ["__ONE_SUBNET__"]:
-        extra = {"litellm_alb_subnet_ids": [aws("ec2").describe_subnets()["Subnets"][0]["SubnetId"]]}
+        subnets = [subnet["SubnetId"] for subnet in aws("ec2").describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]]
+        extra = {"litellm_subnet_ids": subnets, "litellm_alb_subnet_ids": subnets[:1]}
     before = aws_state(aws)
     run = run_site(extra)
     assert run.rc != 0, f"{case}: the play succeeded"

@@ -28,22 +28,28 @@ def test_cluster_has_fargate_spot_and_container_insights(plain, aws):
     assert plain.outputs["ecs_cluster"]["arn"] == cluster["clusterArn"]
 
 
+def groups(run):
+    return run.outputs["network"]["security_group_ids"]
+
+
 def test_alb_group_admits_only_the_allowed_networks(plain, aws):
-    outputs = plain.outputs["alb"]
-    (group,) = aws("ec2").describe_security_groups(GroupIds=[outputs["security_group_id"]])["SecurityGroups"]
+    (group,) = aws("ec2").describe_security_groups(GroupIds=[groups(plain)["load_balancer"]])["SecurityGroups"]
     assert [(p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in group["IpPermissions"]] == [
         (80, 80, ["198.51.100.0/24"])]  # plaintext: 80 only
 
 
 def test_tasks_group_admits_the_proxy_port_from_the_alb_only(plain, aws):
-    outputs = plain.outputs["alb"]
-    (group,) = aws("ec2").describe_security_groups(GroupIds=[outputs["tasks_security_group_id"]])["SecurityGroups"]
+    ids = groups(plain)
+    (group,) = aws("ec2").describe_security_groups(GroupIds=[ids["tasks"]])["SecurityGroups"]
     (rule,) = group["IpPermissions"]
     assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 4000, 4000)
-    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [outputs["security_group_id"]]
+    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [ids["load_balancer"]]
     assert not rule["IpRanges"]
-    # The config file system admits NFS from this same group.
-    assert plain.outputs["efs_config"]["tasks_security_group_id"] == outputs["tasks_security_group_id"]
+    # The config file system admits NFS from this same group, and the service's tasks carry it.
+    (nfs,) = aws("ec2").describe_security_groups(GroupIds=[ids["file_system"]])["SecurityGroups"]
+    assert [pair["GroupId"] for pair in nfs["IpPermissions"][0]["UserIdGroupPairs"]] == [ids["tasks"]]
+    (service,) = aws("ecs").describe_services(cluster="edge", services=["edge"])["services"]
+    assert service["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] == [ids["tasks"]]
 
 
 def test_load_balancer_spans_two_zones_with_a_long_idle_timeout(plain, aws):
@@ -51,7 +57,8 @@ def test_load_balancer_spans_two_zones_with_a_long_idle_timeout(plain, aws):
     (lb,) = elb.describe_load_balancers(Names=["edge-alb"])["LoadBalancers"]
     assert lb["Scheme"] == "internet-facing"
     assert len({zone["ZoneName"] for zone in lb["AvailabilityZones"]}) >= 2
-    assert lb["SecurityGroups"] == [plain.outputs["alb"]["security_group_id"]]
+    assert lb["SecurityGroups"] == [groups(plain)["load_balancer"]]
+    assert sorted(subnet["SubnetId"] for subnet in lb["AvailabilityZones"]) == plain.outputs["network"]["alb_subnet_ids"]
     attributes = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]}
     assert attributes["idle_timeout.timeout_seconds"] == "120"
     assert plain.outputs["alb"]["dns_name"] == lb["DNSName"]
@@ -103,6 +110,6 @@ def test_https_listener_and_redirect_with_a_certificate(run_site, aws):
     assert redirect["Type"] == "redirect"
     assert (redirect["RedirectConfig"]["Protocol"], redirect["RedirectConfig"]["Port"], redirect["RedirectConfig"]["StatusCode"]) == (
         "HTTPS", "443", "HTTP_301")
-    (group,) = aws("ec2").describe_security_groups(GroupIds=[run.outputs["alb"]["security_group_id"]])["SecurityGroups"]
+    (group,) = aws("ec2").describe_security_groups(GroupIds=[groups(run)["load_balancer"]])["SecurityGroups"]
     assert sorted(p["FromPort"] for p in group["IpPermissions"]) == [80, 443]
     assert run.outputs["alb"]["url"].startswith("https://")

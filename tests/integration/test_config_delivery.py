@@ -70,19 +70,20 @@ def test_one_mount_target_per_availability_zone(efs_run, aws):
     zones = {s["AvailabilityZone"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [default_vpc]}])["Subnets"]}
     target_zones = [ec2.describe_subnets(SubnetIds=[t["SubnetId"]])["Subnets"][0]["AvailabilityZone"] for t in targets]
     assert sorted(target_zones) == sorted(zones)  # every zone once, none twice
-    nfs_sg = efs_run.outputs["efs_config"]["nfs_security_group_id"]
+    nfs_sg = efs_run.outputs["network"]["security_group_ids"]["file_system"]
     for target in targets:
         groups = aws("efs").describe_mount_target_security_groups(MountTargetId=target["MountTargetId"])["SecurityGroups"]
         assert groups == [nfs_sg]
 
 
 def test_nfs_is_admitted_from_the_tasks_group_only(efs_run, aws):
-    outputs = efs_run.outputs["efs_config"]
-    (group,) = aws("ec2").describe_security_groups(GroupIds=[outputs["nfs_security_group_id"]])["SecurityGroups"]
+    ids = efs_run.outputs["network"]["security_group_ids"]
+    (group,) = aws("ec2").describe_security_groups(GroupIds=[ids["file_system"]])["SecurityGroups"]
     (rule,) = group["IpPermissions"]
     assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 2049, 2049)
-    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [outputs["tasks_security_group_id"]]
+    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [ids["tasks"]]
     assert not rule.get("IpRanges") and not rule.get("Ipv6Ranges")
+    assert group["IpPermissionsEgress"] == []  # the file system starts no connection
 
 
 def test_access_point_confines_the_config_directory(efs_run, aws):
@@ -169,7 +170,7 @@ def s3_object(aws, outputs):
 
 def test_s3_bucket_is_private_encrypted_and_versioned(s3_run, aws):
     bucket = s3_run.outputs["efs_config"]["s3_bucket"]
-    assert bucket == "cfgs3-config-123456789012-us-east-1" == s3_run.outputs["iam"]["config_s3_bucket"]
+    assert bucket == "cfgs3-config-123456789012-us-east-1" == s3_run.outputs["deployment"]["config_s3_bucket"]
     s3 = aws("s3")
     assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}

@@ -164,12 +164,13 @@ def test_check_mode_on_converged_state_changes_nothing(first, run_site, inputs):
 
 # A changed secret value reaches the tasks through a new revision (LITELLM_ECS_SECRETS_VERSION); these inputs have a
 # database, so the migrations task runs before the service rolls.
+STORE_SECRETS = "Store the master key, the salt key, the database URL and the provider keys given by value"
 ROLL_WITH_MIGRATIONS = ["task_definition | Register the proxy's task definition", "migrations | Run the migrations and wait for them to succeed",
                         "service | Create or update the service and wait for a steady deployment"]
 
 
 def change_one_input(run_site, aws, inputs, only_changed_task, secret, expected):
-    """Converge with one input changed: of the secrets only its task changes, its secret gets the value, the salt
+    """Converge with one input changed: the secrets' task changes, its secret gets the value, the salt
     stays, the service rolls onto the new value (with a database, migrations first), and converging again changes
     nothing."""
     salt = secret_value(aws, "litellm/salt-key")
@@ -183,14 +184,14 @@ def change_one_input(run_site, aws, inputs, only_changed_task, secret, expected)
 
 
 def test_changed_provider_key_updates_only_its_secret(first, run_site, rotated, aws):
-    change_one_input(run_site, aws, rotated, "Store the provider keys given by value",
+    change_one_input(run_site, aws, rotated, STORE_SECRETS,
                      "litellm/provider/OPENAI_API_KEY", OPENAI_KEY_ROTATED)
 
 
 def test_given_master_key_replaces_generated_one_and_salt_stays(first, run_site, rotated, aws):
     assert run_site(rotated).rc == 0  # the starting state, whichever tests ran before
     change_one_input(run_site, aws, dict(rotated, litellm_master_key=USER_MASTER_KEY),
-                     "Store the master key, generated once when not given", "litellm/master-key", USER_MASTER_KEY)
+                     STORE_SECRETS, "litellm/master-key", USER_MASTER_KEY)
 
 
 def test_no_secret_value_in_verbose_output(first, run_site, rotated, aws):
@@ -229,7 +230,7 @@ def test_s3_config_and_bedrock_grants_are_scoped(run_site, aws):
     assert as_list(by_sid["ReadTheConfigObject"]["Action"]) == ["s3:GetObject"]
     bucket = "s3demo-config-123456789012-us-east-1"
     assert as_list(by_sid["ReadTheConfigObject"]["Resource"]) == [f"arn:aws:s3:::{bucket}/config.yaml"]
-    assert (run.outputs["iam"]["config_s3_bucket"], run.outputs["iam"]["config_s3_key"]) == (bucket, "config.yaml")
+    assert (run.outputs["deployment"]["config_s3_bucket"], run.outputs["deployment"]["config_s3_key"]) == (bucket, "config.yaml")
     assert set(as_list(by_sid["InvokeTheListedBedrockModels"]["Action"])) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
     assert as_list(by_sid["InvokeTheListedBedrockModels"]["Resource"]) == bedrock
 

@@ -43,7 +43,7 @@ ROLE_ONLY = """\
       ansible.builtin.include_role:
         name: llmops.litellm_ecs.cloudwatch
       vars:
-        ecs_cluster_outputs: {name: "{{ litellm_name }}", arn: ""}
+        ecs_service_outputs: {name: "{{ litellm_name }}", cluster: "{{ litellm_name }}", min_tasks: 2}
         alb_outputs: {arn_suffix: "", target_group_arn_suffix: ""}
 """
 

@@ -122,8 +122,9 @@ def test_service_runs_behind_the_target_group_with_rollback(site, aws):
     assert deployment["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert (deployment["minimumHealthyPercent"], deployment["maximumPercent"]) == (100, 200)
     vpc = found["networkConfiguration"]["awsvpcConfiguration"]
-    assert vpc["securityGroups"] == [alb["tasks_security_group_id"]]
-    assert sorted(vpc["subnets"]) == sorted(alb["subnet_ids"])
+    network = site.outputs["network"]
+    assert vpc["securityGroups"] == [network["security_group_ids"]["tasks"]]
+    assert sorted(vpc["subnets"]) == sorted(network["subnet_ids"])
     assert vpc["assignPublicIp"] == "ENABLED"  # the default VPC: public subnets, no NAT gateway
     assert [(d["status"], d["rolloutState"]) for d in found["deployments"]] == [("PRIMARY", "COMPLETED")]
     # The target group's check is never the authenticated /health.
@@ -168,7 +169,7 @@ def test_config_change_registers_exactly_one_revision_and_updates_the_service(si
 
 
 def test_deployment_network_and_task_size_changes_reach_aws(site, run_site, aws):
-    subnets = sorted(site.outputs["alb"]["subnet_ids"])[:2]
+    subnets = sorted(site.outputs["network"]["subnet_ids"])[:2]
     changes = dict(BASE, ecs_service_minimum_healthy_percent=50, ecs_service_maximum_percent=150,
                    litellm_subnet_ids=subnets, litellm_assign_public_ip=False, ecs_service_cpu=2048, ecs_service_memory=4096)
     run = run_site(changes, outputs=True)

@@ -62,6 +62,29 @@ def efs_legacy_tag_calls() -> None:
     EFSResponse.delete_tags = delete_tags
 
 
+def efs_update_file_system() -> None:
+    """Serve EFS's UpdateFileSystem: change a file system's throughput mode and provisioned throughput.
+
+    AWS: ``PUT /2015-02-01/file-systems/{FileSystemId}`` with ``ThroughputMode`` and, in provisioned mode,
+    ``ProvisionedThroughputInMibps`` changes them in place and answers with the file system's description
+    (Amazon EFS API reference, UpdateFileSystem). moto 5.2.5 does not implement it, so a changed throughput
+    setting fails in llmops.litellm_ecs.efs_file_system.
+    """
+    import json
+
+    from moto.efs.responses import EFSResponse
+
+    def update_file_system(self):
+        file_system = self.efs_backend.describe_file_systems(file_system_id=self._get_param("FileSystemId"))[1][0]
+        if self._get_param("ThroughputMode"):
+            file_system.throughput_mode = self._get_param("ThroughputMode")
+        if self._get_param("ProvisionedThroughputInMibps") is not None:
+            file_system.provisioned_throughput_in_mibps = self._get_param("ProvisionedThroughputInMibps")
+        return 202, {"Content-Type": "application/json"}, json.dumps(file_system.info_json())
+
+    EFSResponse.update_file_system = update_file_system
+
+
 _APPLIED: set[str] = set()
 
 
@@ -413,6 +436,7 @@ PATCHES = (
     iam_service_linked_role_names,
     elbv2_application_lb_default_attributes,
     efs_legacy_tag_calls,
+    efs_update_file_system,
     ecs_create_service_settings,
     ecs_service_rollout,
     ecs_list_tasks_filters,

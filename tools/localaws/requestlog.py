@@ -44,7 +44,7 @@ def _rest_operations(signing_name: str) -> list[tuple[str, re.Pattern, frozenset
     operations = []
     for name in model.operation_names:
         operation = model.operation_model(name)
-        path, _, query = operation.http.get("requestUri", "/").partition("?")
+        path, query = (operation.http.get("requestUri", "/").split("?", 1) + [""])[:2]
         pattern = re.sub(r"\\\{[^}]+?\\\+\\\}", ".+", re.sub(r"\\\{[^}+]+\\\}", "[^/]+", re.escape(path.rstrip("/") or "/")))
         keys = frozenset(item.split("=")[0] for item in query.split("&") if item)
         shape = operation.input_shape

@@ -39,6 +39,21 @@ def test_efs_legacy_tag_calls_are_served(monkeypatch):
         assert efs.describe_tags(FileSystemId=fs_id)["Tags"] == [{"Key": "Name", "Value": "config"}]
 
 
+def test_efs_update_file_system_changes_the_throughput_in_place(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    patches.efs_update_file_system()
+    with mock_aws():
+        efs = boto3.client("efs", region_name="us-east-1")
+        fs_id = efs.create_file_system(CreationToken="t", ThroughputMode="provisioned", ProvisionedThroughputInMibps=100)["FileSystemId"]
+        answer = efs.update_file_system(FileSystemId=fs_id, ThroughputMode="provisioned", ProvisionedThroughputInMibps=50)
+        assert (answer["FileSystemId"], answer["ProvisionedThroughputInMibps"]) == (fs_id, 50)
+        efs.update_file_system(FileSystemId=fs_id, ThroughputMode="bursting")
+        (found,) = efs.describe_file_systems(FileSystemId=fs_id)["FileSystems"]
+        assert found["ThroughputMode"] == "bursting"
+
+
 def test_apply_all_applies_every_patch():
     assert patches.apply_all() == [patch.__name__ for patch in patches.PATCHES]
     assert "iam_service_linked_role_names" in patches.apply_all()

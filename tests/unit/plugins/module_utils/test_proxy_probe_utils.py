@@ -16,6 +16,7 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import R
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import backing_off
 from fake_clock import FakeClock
 
 URL = "http://proxy.test:4000"
@@ -106,6 +107,13 @@ def test_waiter_backoff_grows_each_pause_up_to_the_cap():
     assert clock.sleeps[:5] == [2, 3, 4.5, 6, 6]
     assert sum(clock.sleeps) == pytest.approx(60)
     assert outcome.state == "timeout"
+
+
+def test_backing_off_starts_at_a_second_and_doubles_up_to_the_longest_pause():
+    clock = FakeClock()
+    Waiter(lambda: None, lambda value: False, clock=clock, sleep=clock.sleep).wait(timeout=40, **backing_off(10))
+    assert clock.sleeps == [1, 2, 4, 8, 10, 10, 5]
+    assert backing_off(0.5) == {"interval": 0.5, "backoff": 2.0, "max_interval": 0.5}  # never above the longest pause
 
 
 def test_waiter_without_backoff_keeps_a_constant_interval():

@@ -47,6 +47,6 @@ def test_current_version_is_the_awscurrent_one():
 
 def test_comparable_shows_whether_the_value_changes_not_the_value():
     found = {"Description": "d", "DeletedDate": "2026-12-01"}
-    assert comparable(found, {"a": "b"}, True) == {"description": "d", "kms_key_id": "", "tags": {"a": "b"},
-                                                    "value": "(changed)", "scheduled_for_deletion": True}
+    expected = {"description": "d", "kms_key_id": "", "tags": {"a": "b"}, "value": "(changed)", "scheduled_for_deletion": True}
+    assert comparable(found, {"a": "b"}, True) == expected
     assert comparable(None, {}) == {}

@@ -79,7 +79,8 @@ def test_task_that_exits_0_succeeds(aws, capsys, clock):
     (described,) = aws["ecs"].describe_tasks(cluster="litellm", tasks=[task["arn"]])["tasks"]
     assert described["overrides"]["containerOverrides"][0]["command"] == MIGRATE["containerOverrides"][0]["command"]
     assert described["launchType"] == "FARGATE"
-    assert clock.sleeps and set(clock.sleeps) == {10}  # polled every wait_sleep until the task stopped
+    # Polled at once, then after 1 s, 2 s, ... (doubling up to wait_sleep) until the task stopped.
+    assert clock.sleeps and clock.sleeps == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0][:len(clock.sleeps)]
     assert len(tasks(aws)) == 1  # exactly one task
 
 
@@ -121,7 +122,8 @@ def test_task_that_never_stops_fails_at_the_budget_and_is_left_running(aws, caps
     assert "The task is left running" in message
     assert f"aws ecs stop-task --cluster litellm --task {task_id}" in message
     assert "raise wait_timeout (now 60)" in message
-    assert clock.sleeps == [20, 20, 20]  # the budget is total, and no real sleeping happened
+    # Pauses double from 1 s up to wait_sleep; the budget is total (the last pause is cut to it); no real sleeping.
+    assert clock.sleeps == [1, 2, 4, 8, 16, 20, 9]
     assert result["seconds"] == 60
     assert result["task"]["last_status"] == "RUNNING"
 

@@ -149,8 +149,8 @@ def test_never_steady_service_fails_inside_its_budget_with_events_and_stopped_re
     assert "raise wait_timeout (now 30)" in message
     assert len(result["stopped_tasks"]) == 2
     assert result["deployment"]["rollout_state"] == "IN_PROGRESS"
-    # The budget is total: 30 s of (fake) sleeping in 10 s steps, then it gives up.
-    assert clock.sleeps == [10, 10, 10]
+    # The budget is total: 30 s of (fake) sleeping in pauses doubling from 1 s up to wait_sleep, then it gives up.
+    assert clock.sleeps == [1, 2, 4, 8, 10, 5]
 
 
 def test_circuit_breaker_failure_ends_the_wait_at_once(aws, capsys, clock):
@@ -239,3 +239,26 @@ def test_scaled_externally_sets_the_count_only_on_creation(aws, capsys):
     # Without the option the given count wins again.
     assert run(capsys, aws, desired_count=2)["changed"] is True
     assert described(aws)["desiredCount"] == 2
+
+
+def efs_task_definition(aws, file_system_id):
+    return aws["ecs"].register_task_definition(
+        family="with-efs", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+        containerDefinitions=[{"name": "app", "image": "busybox", "essential": True}],
+        volumes=[{"name": "config", "efsVolumeConfiguration": {"fileSystemId": file_system_id, "transitEncryption": "ENABLED"}}],
+    )["taskDefinition"]["taskDefinitionArn"]
+
+
+def test_tasks_that_mount_a_file_system_start_only_once_its_mount_targets_are_available(aws, capsys, clock):
+    efs = boto3.client("efs", region_name=REGION)
+    fs_id = efs.create_file_system(CreationToken="cfg")["FileSystemId"]
+    without = run(capsys, aws, task_definition=efs_task_definition(aws, fs_id), wait_timeout=5, wait_sleep=2)
+    assert without["failed"] is True
+    assert f"The EFS file system {fs_id}" in without["msg"] and "no available mount targets" in without["msg"]
+    assert "no mount target yet" in without["msg"] and "Nothing was changed in the ECS service" in without["msg"]
+    assert described(aws) is None  # no service was created
+    efs.create_mount_target(FileSystemId=fs_id, SubnetId=aws["subnets"][0])
+    clock.sleeps.clear()
+    ready = run(capsys, aws, task_definition=efs_task_definition(aws, fs_id))
+    assert ready.get("failed") is not True, ready.get("msg")
+    assert ready["changed"] is True and clock.sleeps == []  # available at the first look: no wait
