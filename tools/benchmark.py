@@ -177,6 +177,19 @@ def ratio(a: float, b: float) -> float | None:
     return round(a / b, 2) if b else None
 
 
+def ratios(results: dict) -> dict:
+    """Each phase's wall time against the CLI path's, --check against the no-op rerun, the gate against curl."""
+    phases, cli = results["phases"], results["phases"]["cli"]["wall_seconds"]
+    return {
+        "cold_to_cli": ratio(phases["cold"]["wall_seconds"], cli),
+        "noop_to_cli": ratio(phases["noop"]["wall_seconds"], cli),
+        "check_to_cli": ratio(phases["check"]["wall_seconds"], cli),
+        "check_to_noop": ratio(phases["check"]["wall_seconds"], phases["noop"]["wall_seconds"]),
+        "teardown_to_cli": ratio(phases["teardown"]["wall_seconds"], cli),
+        "gate_to_curl": ratio(results["gate"]["gate_seconds"], results["gate"]["curl"]["wall_seconds"]),
+    }
+
+
 def run(args) -> dict:
     results: dict = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -215,15 +228,7 @@ def run(args) -> dict:
         print("suite: bash .ci/run on a fresh clone ...", flush=True)
         with fresh_clone() as (clone, env):
             results["suite_fresh_clone"] = timed(["bash", ".ci/run"], clone, dict(env, CI="true"))
-    cli = phases["cli"]["wall_seconds"]
-    results["ratios"] = {
-        "cold_to_cli": ratio(phases["cold"]["wall_seconds"], cli),
-        "noop_to_cli": ratio(phases["noop"]["wall_seconds"], cli),
-        "check_to_cli": ratio(phases["check"]["wall_seconds"], cli),
-        "check_to_noop": ratio(phases["check"]["wall_seconds"], phases["noop"]["wall_seconds"]),
-        "teardown_to_cli": ratio(phases["teardown"]["wall_seconds"], cli),
-        "gate_to_curl": ratio(results["gate"]["gate_seconds"], results["gate"]["curl"]["wall_seconds"]),
-    }
+    results["ratios"] = ratios(results)
     results["machine"]["load_at_end"] = load()
     return results
 

@@ -36,10 +36,13 @@ class CliPath:
                         AWS_DEFAULT_REGION=REGION, AWS_PAGER="")
         self.env.pop("AWS_PROFILE", None)
 
-    def __call__(self, *args: str) -> dict:
+    def __call__(self, *args: str, already: str = "") -> dict:
+        """Run one ``aws`` command; an error whose text contains ``already`` means the wish is met."""
         command = [self.aws, *args, "--endpoint-url", self.endpoint, "--region", REGION, "--output", "json"]
         self.commands.append(command)
         done = subprocess.run(command, env=self.env, capture_output=True, text=True, check=False)
+        if done.returncode != 0 and already and already in done.stderr:
+            return {}
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(args[:2])} failed ({done.returncode}): {done.stderr.strip()}")
         return json.loads(done.stdout) if done.stdout.strip() else {}
@@ -71,7 +74,8 @@ def run(endpoint: str, name: str = "guide", aws: str = "aws") -> list[list[str]]
         "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": ["elasticfilesystem:ClientMount"],
             "Resource": [f"arn:aws:elasticfilesystem:{REGION}:{account}:file-system/*"]}]}))
-    cli("iam", "create-service-linked-role", "--aws-service-name", "ecs.amazonaws.com")
+    # The guide's tip: create it when ECS says it cannot assume it; an account may have it already.
+    cli("iam", "create-service-linked-role", "--aws-service-name", "ecs.amazonaws.com", already="EntityAlreadyExists")
 
     # Secrets Manager (guide, step 5).
     secret_arns = {}

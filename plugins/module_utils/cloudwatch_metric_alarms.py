@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.specs import repeated
+
 COMPARISONS = ("GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold")
 MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
 # What PutMetricAlarm sets that this module manages; everything else an alarm has (its state, ARN, timestamps) is not compared.
@@ -18,8 +20,7 @@ MANAGED = ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Dimensio
 def spec_errors(specs):
     """What is wrong with the alarms' specs, each message naming the alarm and the field."""
     errors = []
-    names = [spec["name"] for spec in specs]
-    for duplicate in sorted({name for name in names if names.count(name) > 1}):
+    for duplicate in repeated(spec["name"] for spec in specs):
         errors.append(f"alarms: the name {duplicate!r} is given more than once")
     for spec in specs:
         if spec.get("state", "present") != "present":

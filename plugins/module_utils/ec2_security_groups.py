@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.specs import repeated
+
 PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "-1", "-1": "-1"}
 GROUP_ID = re.compile(r"^sg-[0-9a-f]+$")
 # EC2 adds this egress rule to every new group in a VPC.
@@ -35,7 +37,7 @@ def spec_errors(groups):
     """What is wrong with the groups' specs (names, protocols, ports, sources), as messages naming the field."""
     errors = []
     names = [group["name"] for group in groups]
-    for duplicate in sorted({name for name in names if names.count(name) > 1}):
+    for duplicate in repeated(names):
         errors.append(f"groups: the name {duplicate!r} is given more than once")
     for group in groups:
         for direction in ("ingress", "egress"):

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 import re
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.specs import repeated
+
 NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"
 TARGET_TRACKING = "TargetTrackingScaling"
@@ -104,8 +106,7 @@ def validate(params):
                 errors.append(f"min_capacity must be 0 or more, got {low}.")
             if low > high:
                 errors.append(f"min_capacity ({low}) must not be greater than max_capacity ({high}).")
-        names = [policy.get("name") for policy in params.get("policies") or []]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        duplicates = repeated(policy.get("name") for policy in params.get("policies") or [])
         if duplicates:
             errors.append(f"policies names must be unique; given more than once: {', '.join(duplicates)}.")
         for index, policy in enumerate(params.get("policies") or []):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 import string
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.specs import repeated
+
 ALPHABET = string.ascii_letters + string.digits
 
 
@@ -21,8 +23,7 @@ def generate(prefix: str, length: int) -> str:
 def spec_errors(specs: list[dict]) -> list[str]:
     """What is wrong with the secrets' specs, each message naming the field (never a value)."""
     errors = []
-    names = [spec["name"] for spec in specs]
-    for duplicate in sorted({name for name in names if names.count(name) > 1}):
+    for duplicate in repeated(spec["name"] for spec in specs):
         errors.append(f"secrets: the name {duplicate!r} is given more than once")
     for spec in specs:
         has_value, generated = spec.get("value") is not None, spec.get("generate") is not None

@@ -86,16 +86,6 @@ def test_plaintext_listener_forwards_to_the_target_group(plain, aws):
     assert listener["DefaultActions"][0]["TargetGroupArn"] == plain.outputs["alb"]["target_group_arn"]
 
 
-def test_second_converge_and_check_change_nothing(plain, run_site):
-    inputs = {"litellm_name": "edge", "litellm_alb_allowed_cidrs": ["198.51.100.0/24"], "alb_allow_plaintext": True}
-    again = run_site(inputs)
-    assert again.rc == 0, again.tail()
-    assert again.changed == 0, again.changed_tasks
-    check = run_site(inputs, check=True)
-    assert check.rc == 0, check.tail()
-    assert check.changed == 0, check.changed_tasks
-
-
 def test_https_listener_and_redirect_with_a_certificate(run_site, aws):
     cert = aws("acm").request_certificate(DomainName="llm.example.com")["CertificateArn"]
     run = run_site({"litellm_name": "secure", "litellm_alb_allowed_cidrs": ["0.0.0.0/0"], "litellm_certificate_arn": cert}, outputs=True)

@@ -1,9 +1,10 @@
 """The exact delivered config bytes start a real LiteLLM proxy that serves every configured model.
 
-For each of three differently shaped inputs, the site playbook runs in S3 mode (the object is read back
-from the emulator) and in EFS mode (the content the init container carries); both must be the same bytes,
-and a real proxy started from them, with its environment filled from Secrets Manager as ECS would fill it,
-must list exactly the configured models and answer on each.
+For each of three differently shaped inputs, the site playbook runs in S3 mode (the object is read back from the
+emulator), and a real proxy started from those bytes, with its environment filled from Secrets Manager as ECS would
+fill it, must list exactly the configured models and answer on each. For the richest shape the site playbook also
+runs in EFS mode: the content the init container carries must be the same bytes (the renderer does not depend on
+the mode, so one shape shows it).
 """
 
 from __future__ import annotations
@@ -71,11 +72,12 @@ def test_delivered_config_is_served_by_a_real_proxy(shape, run_site, aws, tmp_pa
     delivered = s3_run.outputs["efs_config"]
     s3_bytes = aws("s3").get_object(Bucket=delivered["s3_bucket"], Key=delivered["s3_key"])["Body"].read()
 
-    efs_run = run_site(dict(inputs, litellm_name=name + "e"), outputs=True)
-    assert efs_run.rc == 0, efs_run.tail()
-    (writer,) = efs_run.outputs["efs_config"]["init_containers"]
-    carried = base64.b64decode(next(e["value"] for e in writer["environment"] if e["name"] == "LITELLM_CONFIG_B64"))
-    assert carried == s3_bytes
+    if shape == "several models with router settings":
+        efs_run = run_site(dict(inputs, litellm_name=name + "e"), outputs=True)
+        assert efs_run.rc == 0, efs_run.tail()
+        (writer,) = efs_run.outputs["efs_config"]["init_containers"]
+        carried = base64.b64decode(next(e["value"] for e in writer["environment"] if e["name"] == "LITELLM_CONFIG_B64"))
+        assert carried == s3_bytes
 
     expected = [model["model_name"] for model in inputs["litellm_models"]]
     env = container_environment(aws, s3_run.outputs)

@@ -134,16 +134,6 @@ def test_no_secret_in_the_delivered_config(efs_run, aws):
     assert "os.environ/OPENAI_API_KEY" in text
 
 
-def test_efs_second_converge_and_check_change_nothing(efs_run, run_site):
-    again = run_site(efs_inputs("cfgefs"), outputs=True)
-    assert again.rc == 0, again.tail()
-    assert again.changed == 0, again.changed_tasks
-    assert again.outputs["efs_config"]["sha256"] == efs_run.outputs["efs_config"]["sha256"]
-    check = run_site(efs_inputs("cfgefs"), check=True)
-    assert check.rc == 0, check.tail()
-    assert check.changed == 0, check.changed_tasks
-
-
 def test_changed_model_list_changes_the_hash(efs_run, run_site):
     models = [{"model_name": "only-one", "litellm_params": {"model": "openai/gpt-4o-mini", "mock_response": "x"}}]
     run = run_site(efs_inputs("cfgefs", litellm_models=models), outputs=True)

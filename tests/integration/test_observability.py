@@ -15,8 +15,11 @@ pytestmark = pytest.mark.emulator
 NAME = "obs"
 GIVEN_ACTION = "arn:aws:sns:us-east-1:123456789012:oncall"
 HEADERS_SECRET = f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{NAME}/otel-headers-AbCdEf"
+# Every optional feature of an EFS-mode deployment at once (alarm topic and e-mail, given actions, OTEL, a narrow
+# allow list, provider keys from the inventory): its second converge and --check stand for every EFS deployment's.
 BASE = {
     "litellm_name": NAME,
+    "litellm_alb_allowed_cidrs": ["198.51.100.0/24"],
     "cloudwatch_log_retention_days": 14,
     "cloudwatch_alarm_emails": ["ops@example.com"],
     "cloudwatch_alarm_action_arns": [GIVEN_ACTION],
@@ -187,6 +190,7 @@ def test_task_definition_carries_the_otel_environment_and_headers_secret(site, a
 
 
 def test_second_converge_and_check_change_nothing(site, run_site):  # pylint: disable=unused-argument
+    """The idempotence check of every EFS-mode deployment (this one has every optional feature on)."""
     again = run_site(BASE)
     assert again.rc == 0, again.tail()
     assert (again.changed, recap_changed(again.output)) == (0, 0), again.changed_tasks

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from conftest import recap_changed
 
 pytestmark = pytest.mark.emulator
 
@@ -141,15 +140,6 @@ def test_autoscaling_tracks_cpu_and_memory(site, aws):  # pylint: disable=unused
     tracked = {p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"]:
                p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] for p in policies}
     assert tracked == {"ECSServiceAverageCPUUtilization": 70.0, "ECSServiceAverageMemoryUtilization": 80.0}
-
-
-def test_second_converge_and_check_change_nothing(site, run_site):  # pylint: disable=unused-argument
-    again = run_site(BASE)
-    assert again.rc == 0, again.tail()
-    assert (again.changed, recap_changed(again.output)) == (0, 0), again.changed_tasks
-    check = run_site(BASE, check=True)
-    assert check.rc == 0, check.tail()
-    assert (check.changed, recap_changed(check.output)) == (0, 0), check.changed_tasks
 
 
 def test_config_change_registers_exactly_one_revision_and_updates_the_service(site, run_site, aws):
