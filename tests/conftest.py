@@ -27,7 +27,11 @@ SLOW_FIRST = (  # measured with --junitxml on 2 workers; ansible-test sanity is 
     "tests/integration/test_gate.py",
     "tests/quality/test_molecule.py",
     "tests/integration/test_harness.py",
+    "tests/integration/test_guide_cli.py",
     "tests/integration/test_proxy_probe.py",
+    "tests/integration/test_cluster_and_alb.py",
+    "tests/integration/test_litellm_proxy_fixture.py",
+    "tests/integration/test_direct_execution.py",
 )
 
 

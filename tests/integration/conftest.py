@@ -67,7 +67,7 @@ def fixture_run_site(emulator, tmp_path_factory):
     counter = iter(range(10**6))
 
     def run(extra_vars: dict | None = None, *, check: bool = False, verbosity: int = 0,
-            playbook: Path = SITE, outputs: bool = False) -> Run:
+            playbook: Path = SITE, outputs: bool = False, tags: str = "") -> Run:
         n = next(counter)
         report_path, outputs_path, vars_path = (work / f"{n}-{name}.json" for name in ("report", "outputs", "vars"))
         extra = dict(extra_vars or {})
@@ -77,6 +77,8 @@ def fixture_run_site(emulator, tmp_path_factory):
         cmd = ["ansible-playbook", "-i", str(LOCAL_INVENTORY), str(playbook), "-e", f"@{vars_path}"]
         if check:
             cmd.append("--check")
+        if tags:
+            cmd += ["--tags", tags]
         if verbosity:
             cmd.append("-" + "v" * verbosity)
         proc = subprocess.run(cmd, env=dev.ansible_env(emulator.endpoint, report_path), cwd=ROOT,

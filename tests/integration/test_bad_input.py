@@ -85,3 +85,13 @@ def test_bad_input_fails_before_any_change(case, run_site, aws):
     if "litellm_master_key" in extra:
         assert extra["litellm_master_key"] not in run.output.replace("'sk-1234'", "")
     assert "sk-literal-Zz9" not in run.output
+
+
+def test_bad_input_fails_before_any_change_when_steps_are_chosen_by_tag(run_site, aws):
+    """Validation runs whatever --tags selects: a bad key stops a run of the alb step alone before it changes anything."""
+    before = aws_state(aws)
+    run = run_site({"litellm_master_key": "sk-1234"}, tags="alb")
+    assert run.rc != 0
+    assert "litellm_master_key" in run.output and "validate | Check the master key" in run.output
+    assert run.changed == 0, run.changed_tasks
+    assert aws_state(aws) == before
