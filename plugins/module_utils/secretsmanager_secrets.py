@@ -51,9 +51,11 @@ def current_version(found: dict) -> str:
     return next((version for version, stages in (found.get("VersionIdsToStages") or {}).items() if "AWSCURRENT" in stages), "")
 
 
-def comparable(found: dict | None, tags: dict, value_changed: bool = False) -> dict:
-    """A secret as diff mode shows it: description, key, tags and whether the value changes, never the value."""
+def comparable(found: dict | None, tags: dict, value_changed: bool | None = False) -> dict:
+    """A secret as diff mode shows it: description, key, tags and whether the value changes (None: not known), never
+    the value."""
     if not found:
         return {}
+    value = "(unknown)" if value_changed is None else "(changed)" if value_changed else "(unchanged)"
     return {"description": found.get("Description", ""), "kms_key_id": found.get("KmsKeyId") or "", "tags": dict(tags),
-            "value": "(changed)" if value_changed else "(unchanged)", "scheduled_for_deletion": bool(found.get("DeletedDate"))}
+            "value": value, "scheduled_for_deletion": bool(found.get("DeletedDate"))}

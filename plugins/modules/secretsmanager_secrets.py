@@ -198,7 +198,12 @@ class Secrets:
             if not check:
                 self.call(f"restore the secret {name}, scheduled for deletion", self.client.restore_secret, SecretId=name)
         todo = metadata_changes(spec, found, kms_key_id)
-        value_changed = spec.get("value") is not None and self.value_differs(name, spec["value"])
+        if spec.get("value") is None:
+            value_changed = False
+        elif check and found.get("DeletedDate"):
+            value_changed = None  # Secrets Manager reads no value of a secret scheduled for deletion; it would be restored first
+        else:
+            value_changed = self.value_differs(name, spec["value"])
         if todo or value_changed:
             changed = True
             if not check and todo:
@@ -213,7 +218,7 @@ class Secrets:
             if not check and to_set:
                 self.call(f"tag the secret {name}", self.client.tag_resource, SecretId=name, Tags=ansible_dict_to_boto3_tag_list(to_set))
         after = self.describe(name) if changed and not check else found
-        version = "" if check and value_changed else current_version(after)
+        version = "" if check and value_changed is not False else current_version(after)
         self.record(name, changed, found["ARN"], version, False)
         self.diff["before"][name] = comparable(found, current_tags)
         predicted = dict(found, **todo, DeletedDate=None)

@@ -15,12 +15,16 @@ ansible-core 2.19.1 added a hook for it. This is the same idea for this collecti
   it would get on stdin (``_update_module_args``, serialised with the profile ansible-core uses for modules
   without metadata), the task's ``environment``, and its printed result is parsed by the same
   ``_parse_returned_data`` that parses a module process's output: the result is the same either way;
-* a task is eligible when the connection is ``local``, nothing is become, the task is not ``async``, the
-  interpreter the module would use is the controller's own (``ansible_playbook_python``, which the collection's
-  inventories and an implicit localhost use), and ``litellm_direct_execution`` is not false. Otherwise the
-  module runs the usual way (``_execute_module``), unchanged.
+* a task is eligible when the connection is ``local``, nothing is become, the task is not ``async`` and has no
+  ``timeout`` (whose alarm would go off inside the module's own code), the interpreter the module would use is the
+  controller's own (``ansible_playbook_python``, which the collection's inventories and an implicit localhost use),
+  and ``litellm_direct_execution`` is not false. Otherwise the module runs the usual way (``_execute_module``),
+  unchanged.
 
-The worker is a throw-away fork, so nothing a module does to the interpreter's state outlives its task.
+What a module process would start from is restored for each run, since one worker runs every item of a loop: the
+environment, the working directory (the playbook's, as the local connection sets it) and the lists of warnings and
+deprecations. An exception the module does not handle becomes its failed result, as the AnsiballZ wrapper makes it,
+so ``failed_when`` and ``until`` see it; the worker itself is a throw-away fork.
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ import json
 import os
 import sys
 
+from ansible.errors import AnsibleError
 from ansible.module_utils import basic
+from ansible.module_utils._internal._ansiballz import _loader
+from ansible.module_utils.common import warnings
 from ansible.module_utils.common.json import Direction
 from ansible.module_utils.common.json import get_module_encoder
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -71,7 +78,7 @@ class ActionModule(ActionBase):
         """Whether the module can run here: on the controller, as the controller's user, with its Python."""
         if not boolean(self._templar.template(task_vars.get(SWITCH, True)), strict=False):
             return False
-        if self._task.async_val or self._play_context.become or self._connection.transport != "local":
+        if self._task.async_val or self._task.timeout or self._play_context.become or self._connection.transport != "local":
             return False
         interpreter = self._templar.template(task_vars.get("ansible_python_interpreter", ""))
         return bool(interpreter) and os.path.abspath(str(interpreter)) == os.path.abspath(sys.executable)
@@ -84,19 +91,30 @@ class ActionModule(ActionBase):
         self._update_module_args(self._task.resolved_action, args, task_vars)
         environment: dict = {}
         self._compute_environment_string(environment)
-        os.environ.update({key: str(value) for key, value in environment.items()})
         basic._ANSIBLE_ARGS = json.dumps(  # pylint: disable=protected-access
             {"ANSIBLE_MODULE_ARGS": args}, cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)).encode()
         basic._ANSIBLE_PROFILE = PROFILE  # pylint: disable=protected-access
+        warnings._global_warnings.clear()  # pylint: disable=protected-access
+        warnings._global_deprecations.clear()  # pylint: disable=protected-access
         stdout, stderr, code = io.StringIO(), io.StringIO(), 0
-        saved = sys.stdout, sys.stderr
+        saved = sys.stdout, sys.stderr, dict(os.environ), os.getcwd()
         try:
+            os.environ.update({key: str(value) for key, value in environment.items()})
+            os.chdir(self._loader.get_basedir())
             sys.stdout, sys.stderr = stdout, stderr
-            module.main()  # an unexpected exception reaches the task executor, which reports it with its traceback
+            try:
+                module.main()
+            except AnsibleError:
+                raise  # the task executor's own, such as a connection failure
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                _loader._handle_exception(error, PROFILE)  # pylint: disable=protected-access  # prints the failed result, exits 1
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 1
         finally:
-            sys.stdout, sys.stderr = saved
+            sys.stdout, sys.stderr = saved[0], saved[1]
+            os.environ.clear()
+            os.environ.update(saved[2])
+            os.chdir(saved[3])
         data = self._parse_returned_data({"stdout": stdout.getvalue(), "stderr": stderr.getvalue(), "rc": code}, PROFILE)
         remove_internal_keys(data)
         return data

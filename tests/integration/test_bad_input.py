@@ -95,3 +95,16 @@ def test_bad_input_fails_before_any_change_when_steps_are_chosen_by_tag(run_site
     assert "litellm_master_key" in run.output and "validate | Check the master key" in run.output
     assert run.changed == 0, run.changed_tasks
     assert aws_state(aws) == before
+
+
+def test_the_iam_role_on_its_own_refuses_to_guess_the_account(run_site, aws, tmp_path):
+    """Without the deployment role's outputs the trust policy would name no account: the role stops before any change."""
+    playbook = tmp_path / "iam_only.yml"
+    playbook.write_text(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.include_role:\n        name: llmops.litellm_ecs.iam\n", encoding="utf-8")
+    before = aws_state(aws)
+    run = run_site({"litellm_name": "lonely"}, playbook=playbook)
+    assert run.rc != 0
+    assert "iam_account_id" in run.output and "llmops.litellm_ecs.deployment first" in run.output
+    assert aws_state(aws) == before

@@ -56,9 +56,17 @@ PLAYBOOK = """\
       check_mode: true
       register: checked
 
+    - name: A module that raises an exception it does not handle (an inline policy that is not JSON)
+      llmops.litellm_ecs.iam_roles:
+        roles: [{name: "{{ cluster }}-role", assume_role_policy: {Version: "2012-10-17", Statement: []}, inline_policies: {p: not json}}]
+      register: raised
+      failed_when: false
+
     - name: Write what was registered
       ansible.builtin.copy:
-        content: "{{ {'rendered': rendered, 'refused': refused, 'created': created, 'again': again, 'checked': checked} | to_json }}"
+        content: >-
+          {{ {'rendered': rendered, 'refused': refused, 'created': created, 'again': again, 'checked': checked,
+              'raised': raised} | to_json }}
         dest: "{{ results_file }}"
         mode: "0600"
 """
@@ -79,7 +87,8 @@ def fixture_play(run_site, tmp_path):
 
 
 MODULE_TASKS = ("Render a config (no AWS)", "Refuse a config (a module failure)", "Create a cluster (AWS through module_defaults)",
-                "Read it back with the endpoint only in the task's environment", "A cluster that would be created, under check mode")
+                "Read it back with the endpoint only in the task's environment", "A cluster that would be created, under check mode",
+                "A module that raises an exception it does not handle (an inline policy that is not JSON)")
 
 
 def module_processes(output):
@@ -109,6 +118,9 @@ def test_modules_run_in_the_worker_with_the_same_results_as_in_a_process_of_thei
     assert set(module_processes(process_run.output).values()) == {1}  # each started one
     for key in ("rendered", "refused", "created", "again", "checked"):
         assert comparable(direct[key]) == comparable(process[key]), key
+    # An unhandled exception is the module's failed result either way, so failed_when applies to it.
+    assert comparable(direct["raised"]) == comparable(process["raised"])
+    assert direct["raised"]["failed"] is False and "failed_when_suppressed_exception" in direct["raised"]
     assert direct["rendered"]["sha256"] and "model_list" in direct["rendered"]["content"]
     assert direct["refused"]["failed"] is True and "litellm_params.model" in direct["refused"]["msg"]
     assert direct["created"]["changed"] is True and direct["again"]["changed"] is False  # the endpoint came from environment

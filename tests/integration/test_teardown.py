@@ -122,3 +122,18 @@ def test_teardown_refuses_a_recovery_window_secrets_manager_does_not_offer(run_s
     run = run_site({"litellm_name": "nothing", "secrets_teardown_recovery_days": 3}, playbook=TEARDOWN)
     assert run.rc != 0
     assert "secrets_teardown_recovery_days" in run.output
+
+
+def test_teardown_removes_a_deployment_in_a_vpc_given_only_through_its_subnets(run_site, aws):
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
+               for i, zone in enumerate("ab")]
+    extra = {"litellm_name": "ownvpc", "litellm_subnet_ids": subnets, "litellm_config_mode": "s3"}
+    deployed = run_site(extra, outputs=True)
+    assert deployed.rc == 0, deployed.tail()
+    assert deployed.outputs["network"]["vpc_id"] == vpc
+    removed = run_site(extra, playbook=TEARDOWN)
+    assert removed.rc == 0, removed.tail()
+    assert left_of(aws, "ownvpc") == []

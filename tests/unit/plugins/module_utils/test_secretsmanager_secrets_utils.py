@@ -49,4 +49,5 @@ def test_comparable_shows_whether_the_value_changes_not_the_value():
     found = {"Description": "d", "DeletedDate": "2026-12-01"}
     expected = {"description": "d", "kms_key_id": "", "tags": {"a": "b"}, "value": "(changed)", "scheduled_for_deletion": True}
     assert comparable(found, {"a": "b"}, True) == expected
+    assert comparable(found, {}, None)["value"] == "(unknown)"
     assert comparable(None, {}) == {}

@@ -106,6 +106,17 @@ def test_absent_schedules_deletion_once_and_present_restores(sm, capsys):
     assert value(sm, "t/master-key") == master  # restored, not generated anew
 
 
+def test_check_mode_on_a_secret_scheduled_for_deletion_reports_the_restore_and_reads_no_value(sm, capsys):
+    run(capsys, wanted())
+    names = [{"name": item["name"]} for item in wanted()]
+    run_module(secretsmanager_secrets.main, capsys, secrets=names, state="absent", recovery_window=7)
+    result = run(capsys, wanted(), _ansible_check_mode=True, _ansible_diff=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True
+    assert result["diff"]["after"]["t/provider/OPENAI_API_KEY"]["value"] == "(unknown)"
+    assert "DeletedDate" in sm.describe_secret(SecretId="t/provider/OPENAI_API_KEY")  # nothing was restored
+
+
 def test_absent_with_no_recovery_deletes_at_once(sm, capsys):
     run(capsys, wanted())
     run_module(secretsmanager_secrets.main, capsys, secrets=[{"name": "t/salt-key"}], state="absent", recovery_window=0)
