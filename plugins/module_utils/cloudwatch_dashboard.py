@@ -3,12 +3,17 @@
 # Copyright: Contributors to the llmops.litellm_ecs collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Validating, serialising and comparing CloudWatch dashboard bodies (no AWS needed)."""
+"""Validating, serialising and comparing CloudWatch dashboard bodies (no AWS needed).
+
+What CloudWatch says about a body (its validation messages) is outside text, masked with ``text.mask``.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import mask
 
 # PutDashboard: "A dashboard name can contain only alphanumerics, dash (-), and underscore (_)", at most 255.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
@@ -19,9 +24,10 @@ class DashboardBodyError(ValueError):
 
 
 def check_name(name):
-    if not NAME_PATTERN.match(name or ""):
-        raise DashboardBodyError(
-            f"name {name!r} is not a valid dashboard name: use 1 to 255 letters, digits, '-' or '_'")
+    """Raise DashboardBodyError unless ``name`` is a name PutDashboard takes."""
+    if NAME_PATTERN.match(name or ""):
+        return
+    raise DashboardBodyError(f"name {name!r} is not a valid dashboard name: use 1 to 255 letters, digits, '-' or '_'")
 
 
 def parse_body(body):
@@ -78,8 +84,8 @@ def bodies_differ(existing, wanted):
 
 
 def validation_messages(messages):
-    """DashboardValidationMessages in the module's snake_case shape."""
-    return [{"data_path": item.get("DataPath", ""), "message": item.get("Message", "")} for item in messages or []]
+    """DashboardValidationMessages in the module's snake_case shape, masked."""
+    return [{"data_path": item.get("DataPath", ""), "message": mask(item.get("Message", ""))} for item in messages or []]
 
 
 def error_validation_messages(response):
@@ -94,6 +100,13 @@ def error_validation_messages(response):
 
 def describe_messages(messages):
     return "; ".join(f"{item['data_path'] or '(body)'}: {item['message']}" for item in messages)
+
+
+def rejection(name, response):
+    """The failure message and the validation messages of a PutDashboard InvalidParameterInput error response."""
+    messages = error_validation_messages(response)
+    detail = describe_messages(messages) or mask(((response or {}).get("Error") or {}).get("Message") or "no details given")
+    return f"CloudWatch rejected the body of dashboard {name}: {detail}. Correct the body at the paths named and run again", messages
 
 
 def dashboard_output(dashboard):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import timestamp
+
 # The values PutRetentionPolicy accepts for retentionInDays (CloudWatch Logs API reference).
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 NEVER_EXPIRE = 0
@@ -59,21 +62,14 @@ def desired(before, name, retention_days=None, kms_key_arn=None, tags=None, purg
     """The managed part as it should be: ``before`` ({} for a missing group) with every managed option applied.
 
     An option set to None is not managed and keeps its current value (for a new group: no retention policy,
-    no key, no tags). Tags are compared the way amazon.aws does: values as text, ``aws:`` keys never purged.
+    no key, no tags). Tags are compared the way amazon.aws does (``tag_changes``): values as text, ``aws:`` keys never purged.
     """
     after = dict(before) if before else {"name": name, "retention_days": NEVER_EXPIRE, "kms_key_arn": "", "tags": {}}
     if retention_days is not None:
         after["retention_days"] = retention_days
     if kms_key_arn is not None:
         after["kms_key_arn"] = kms_key_arn
-    if tags is not None:
-        current = dict(after["tags"])
-        wanted = {key: str(value) for key, value in tags.items()}
-        if purge_tags:
-            after["tags"] = {key: value for key, value in current.items() if key.startswith("aws:")}
-        else:
-            after["tags"] = current
-        after["tags"].update(wanted)
+    after["tags"] = tag_changes(after["tags"], tags, purge_tags).after
     return after
 
 
@@ -87,13 +83,11 @@ def changes(before, after):
     for key in ("retention_days", "kms_key_arn"):
         if before.get(key) != after[key]:
             todo[key] = after[key]
-    old_tags = before.get("tags", {})
-    tags_to_set = {key: value for key, value in after["tags"].items() if old_tags.get(key) != value}
-    tags_to_unset = sorted(key for key in old_tags if key not in after["tags"])
-    if tags_to_set:
-        todo["tags_to_set"] = tags_to_set
-    if tags_to_unset:
-        todo["tags_to_unset"] = tags_to_unset
+    tags = tag_changes(before.get("tags"), after["tags"])
+    if tags.to_set:
+        todo["tags_to_set"] = tags.to_set
+    if tags.to_unset:
+        todo["tags_to_unset"] = tags.to_unset
     return todo
 
 
@@ -105,7 +99,7 @@ def output(group, tags):
     result.update({
         "arn": group_arn(group),
         "stored_bytes": group.get("storedBytes", 0),
-        "creation_time": group.get("creationTime"),
+        "creation_time": timestamp(group.get("creationTime")),
     })
     return result
 

@@ -15,6 +15,21 @@ MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
 MANAGED = ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic", "ExtendedStatistic",
            "ComparisonOperator", "Threshold", "Period", "EvaluationPeriods", "DatapointsToAlarm", "TreatMissingData",
            "AlarmActions", "OKActions", "InsufficientDataActions", "ActionsEnabled", "Unit")
+# DescribeAlarms and DeleteAlarms take at most 100 names a call.
+BATCH = 100
+
+
+class Names(tuple):
+    """Alarm names that read ``a, b`` in a message (an error description's ``{names}``)."""
+
+    def __str__(self):
+        return ", ".join(self)
+
+
+def batches(names, size=BATCH):
+    """``names`` as ``Names`` of at most ``size`` each, for the calls that take at most 100."""
+    names = list(names)
+    return [Names(names[start:start + size]) for start in range(0, len(names), size)]
 
 
 def spec_errors(specs):

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-import datetime
+
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import timestamp
 
 # The service keys of the module's ``services`` option, in the order they are read: ECS before Application Auto
 # Scaling, whose resource ids are built from the ECS clusters and services found.
@@ -29,40 +31,19 @@ def ordered_services(requested):
     return [service for service in SERVICES if service in wanted]
 
 
-def tags_dict(tags):
-    """Tags as a plain dict, whatever shape the API returned them in.
-
-    Accepts a dict, a list of ``{Key, Value}`` (IAM, Secrets Manager, ELBv2, EC2, EFS, CloudWatch, S3) or a list of
-    ``{key, value}`` (ECS); ``None`` gives ``{}``.
-    """
-    if not tags:
-        return {}
-    if isinstance(tags, dict):
-        return dict(tags)
-    result = {}
-    for tag in tags:
-        key = tag.get("Key", tag.get("key"))
-        if key is not None:
-            result[key] = tag.get("Value", tag.get("value", ""))
-    return result
-
-
 def has_tag(tags, key, value):
-    """Whether ``tags`` (any shape ``tags_dict`` accepts) carry exactly ``key: value``."""
-    return tags_dict(tags).get(key) == value
+    """Whether ``tags`` carry exactly ``key: value``, whatever shape the API returned them in.
+
+    A dict (CloudWatch Logs), a list of ``{Key, Value}`` (IAM, Secrets Manager, ELBv2, EC2, EFS, CloudWatch, S3) or a
+    list of ``{key, value}`` (ECS); ``None`` has no tags.
+    """
+    return read_tags(tags).get(key) == value
 
 
 def chunks(items, size):
     """``items`` in consecutive lists of at most ``size`` (for APIs that take a bounded batch of ARNs or names)."""
     items = list(items)
     return [items[start:start + size] for start in range(0, len(items), size)]
-
-
-def iso(value):
-    """A timestamp as an ISO 8601 string (``None`` and strings pass through), so results are plain JSON."""
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    return value
 
 
 def partition(region):
@@ -91,7 +72,7 @@ def role_entry(role, tags, inline_policies, attached_policies):
         "path": role.get("Path", "/"),
         "inline_policies": sorted(inline_policies or []),
         "managed_policies": sorted(policy["PolicyArn"] for policy in attached_policies or []),
-        "tags": tags_dict(tags),
+        "tags": read_tags(tags),
     })
 
 
@@ -105,12 +86,12 @@ def secret_entry(secret, region):
         "name": secret["Name"],
         "description": secret.get("Description", ""),
         "kms_key_id": secret.get("KmsKeyId", ""),
-        "tags": tags_dict(secret.get("Tags")),
+        "tags": read_tags(secret.get("Tags")),
     }
     result = entry("AWS::SecretsManager::Secret", secret["Name"], secret.get("ARN"), region, detail)
     if is_pending_deletion(secret):
         result["state"] = PENDING_DELETION
-        result["deleted_date"] = iso(secret["DeletedDate"])
+        result["deleted_date"] = timestamp(secret["DeletedDate"])
     return result
 
 
@@ -119,7 +100,7 @@ def cluster_entry(cluster, region):
         "status": cluster.get("status"),
         "active_services_count": cluster.get("activeServicesCount", 0),
         "running_tasks_count": cluster.get("runningTasksCount", 0),
-        "tags": tags_dict(cluster.get("tags")),
+        "tags": read_tags(cluster.get("tags")),
     })
 
 
@@ -140,7 +121,7 @@ def service_entry(service, cluster_name, region):
         "desired_count": service.get("desiredCount", 0),
         "running_count": service.get("runningCount", 0),
         "task_definition": service.get("taskDefinition", ""),
-        "tags": tags_dict(service.get("tags")),
+        "tags": read_tags(service.get("tags")),
     })
 
 
@@ -150,7 +131,7 @@ def task_definition_entry(task_definition, tags, region):
         "family": task_definition["family"],
         "revision": task_definition["revision"],
         "status": task_definition.get("status"),
-        "tags": tags_dict(tags),
+        "tags": read_tags(tags),
     })
 
 
@@ -200,7 +181,7 @@ def load_balancer_entry(load_balancer, tags, region):
         "type": load_balancer.get("Type", ""),
         "scheme": load_balancer.get("Scheme", ""),
         "state": (load_balancer.get("State") or {}).get("Code", ""),
-        "tags": tags_dict(tags),
+        "tags": read_tags(tags),
     })
 
 
@@ -210,7 +191,7 @@ def target_group_entry(target_group, tags, region):
         "port": target_group.get("Port"),
         "target_type": target_group.get("TargetType", ""),
         "load_balancer_arns": list(target_group.get("LoadBalancerArns") or []),
-        "tags": tags_dict(tags),
+        "tags": read_tags(tags),
     })
 
 
@@ -222,7 +203,7 @@ def security_group_entry(group, region):
         "group_name": group.get("GroupName", ""),
         "vpc_id": group.get("VpcId", ""),
         "description": group.get("Description", ""),
-        "tags": tags_dict(group.get("Tags")),
+        "tags": read_tags(group.get("Tags")),
     })
 
 
@@ -236,7 +217,7 @@ def file_system_entry(file_system, region):
         "life_cycle_state": file_system.get("LifeCycleState", ""),
         "number_of_mount_targets": file_system.get("NumberOfMountTargets", 0),
         "encrypted": file_system.get("Encrypted", False),
-        "tags": tags_dict(file_system.get("Tags")),
+        "tags": read_tags(file_system.get("Tags")),
     })
 
 
@@ -256,7 +237,7 @@ def access_point_entry(access_point, region):
         "file_system_id": access_point.get("FileSystemId", ""),
         "root_directory": (access_point.get("RootDirectory") or {}).get("Path", "/"),
         "life_cycle_state": access_point.get("LifeCycleState", ""),
-        "tags": tags_dict(access_point.get("Tags")),
+        "tags": read_tags(access_point.get("Tags")),
     })
 
 
@@ -265,12 +246,12 @@ def log_group_entry(group, tags, region):
         "retention_days": group.get("retentionInDays") or 0,
         "stored_bytes": group.get("storedBytes", 0),
         "kms_key_id": group.get("kmsKeyId", ""),
-        "tags": tags_dict(tags),
+        "tags": dict(tags or {}),
     })
 
 
 def alarm_entry(alarm, tags, region, composite=False):
-    detail = {"state": alarm.get("StateValue", ""), "tags": tags_dict(tags)}
+    detail = {"state": alarm.get("StateValue", ""), "tags": read_tags(tags)}
     if composite:
         detail["alarm_rule"] = alarm.get("AlarmRule", "")
     else:
@@ -283,15 +264,15 @@ def alarm_entry(alarm, tags, region, composite=False):
 def dashboard_entry(dashboard, region):
     return entry("AWS::CloudWatch::Dashboard", dashboard["DashboardName"], dashboard.get("DashboardArn"), region, {
         "size": dashboard.get("Size", 0),
-        "last_modified": iso(dashboard.get("LastModified")),
+        "last_modified": timestamp(dashboard.get("LastModified")),
     })
 
 
 def bucket_entry(bucket, tags, region):
     bucket_region = bucket.get("BucketRegion") or region
     return entry("AWS::S3::Bucket", bucket["Name"], f"arn:{partition(bucket_region)}:s3:::{bucket['Name']}", bucket_region, {
-        "creation_date": iso(bucket.get("CreationDate")),
-        "tags": tags_dict(tags),
+        "creation_date": timestamp(bucket.get("CreationDate")),
+        "tags": read_tags(tags),
     })
 
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+
 
 def strategy_item(item):
     """One capacity provider strategy entry in the API's shape, with ECS's defaults filled in."""
@@ -19,6 +21,14 @@ def strategy_item(item):
 
 def normalise_strategy(strategy):
     return sorted((strategy_item(item) for item in strategy or []), key=lambda item: item["capacityProvider"])
+
+
+def strategy_error(capacity_providers, strategy):
+    """Why the default strategy cannot be used with ``capacity_providers`` (it names another provider), or None."""
+    unknown = sorted({item["capacityProvider"] for item in normalise_strategy(strategy)} - set(capacity_providers))
+    if not unknown:
+        return None
+    return f"default_capacity_provider_strategy names {', '.join(unknown)}, which is not in capacity_providers {capacity_providers}"
 
 
 def settings_dict(settings):
@@ -46,5 +56,5 @@ def comparable(cluster):
         "capacity_providers": sorted(cluster.get("capacityProviders", [])),
         "default_capacity_provider_strategy": normalise_strategy(cluster.get("defaultCapacityProviderStrategy")),
         "container_insights": settings_dict(cluster.get("settings")).get("containerInsights", "disabled"),
-        "tags": {tag["key"]: tag["value"] for tag in cluster.get("tags", [])},
+        "tags": read_tags(cluster.get("tags")),
     }

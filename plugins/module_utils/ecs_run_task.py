@@ -6,25 +6,23 @@
 """One-off ECS tasks: the RunTask request, the container that decides, and how a stopped task ended.
 
 Plain functions (no Ansible, no boto3 needed): the module's options become one ``RunTask`` request, the task
-definition tells which container's exit code decides success and where its log stream is, a readiness judge
-tells a stopped task from one still running, and a stopped task is judged by that container's exit code. The
-messages say what failed and what to do next.
+definition tells which container's exit code decides success and where its log stream is, and a stopped task
+(the waiter's ``task_stopped`` predicate tells it from one still running) is judged by that container's exit
+code. The messages say what failed and what to do next.
 """
 
 from __future__ import annotations
 
 import re
 
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import network_request
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import short_task_definition
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import strategy_request
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import tag_dict
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import READY
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Verdict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-STOPPED = "STOPPED"
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import task_id
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import network_request
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import strategy_request
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import timestamp
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import short_task_definition
 
 # RunTask startedBy: "Up to 128 letters (uppercase and lowercase), numbers, hyphens (-), forward slash (/), and
 # underscores (_) are allowed" (Amazon ECS API reference, RunTask).
@@ -33,11 +31,6 @@ STARTED_BY = re.compile(r"^[A-Za-z0-9_/-]{1,128}$")
 
 class RunTaskError(ValueError):
     """A module input or a task definition the module cannot work with; the message says what to do."""
-
-
-def task_id(arn):
-    """``arn:aws:ecs:...:task/cluster/ID`` -> ``ID``."""
-    return (arn or "").rsplit("/", 1)[-1] or None
 
 
 # --- the request ---------------------------------------------------------------------------------------
@@ -74,7 +67,7 @@ def run_request(params, task_definition_arn):
     if params.get("overrides"):
         request["overrides"] = params["overrides"]
     if params.get("tags"):
-        request["tags"] = [{"key": key, "value": str(value)} for key, value in params["tags"].items()]
+        request["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
     return request
 
 
@@ -126,17 +119,7 @@ def log_stream(container_definition, task_arn):
     }
 
 
-# --- waiting and judging ---------------------------------------------------------------------------------
-
-
-def stopped_verdict(task):
-    """Readiness judge: READY once the task is STOPPED, FAILED when ECS no longer knows it, WAITING otherwise."""
-    if not task:
-        return Verdict(FAILED, "ECS no longer reports the task (DescribeTasks returned it as missing)")
-    status = task.get("lastStatus")
-    if status == STOPPED:
-        return Verdict(READY, "the task stopped")
-    return Verdict(WAITING, f"the task is {status} (desired status {task.get('desiredStatus')})")
+# --- judging ---------------------------------------------------------------------------------------------
 
 
 def container_of(task, name):
@@ -213,10 +196,6 @@ def failures_message(failures, cluster, task_definition):
 # --- results ---------------------------------------------------------------------------------------------
 
 
-def _when(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
 def describe_task(task):
     """The documented view of a task (``{}`` for None)."""
     if not task:
@@ -230,8 +209,8 @@ def describe_task(task):
         "stopped_reason": task.get("stoppedReason") or None,
         "stop_code": task.get("stopCode"),
         "started_by": task.get("startedBy"),
-        "created_at": _when(task.get("createdAt")),
-        "stopped_at": _when(task.get("stoppedAt")),
+        "created_at": timestamp(task.get("createdAt")),
+        "stopped_at": timestamp(task.get("stoppedAt")),
         "containers": [
             {
                 "name": container.get("name"),
@@ -241,6 +220,6 @@ def describe_task(task):
             }
             for container in task.get("containers") or []
         ],
-        "tags": tag_dict(task.get("tags")),
+        "tags": read_tags(task.get("tags")),
     }
     return view

@@ -9,8 +9,9 @@ A service description from ``DescribeServices`` is reduced to the settings the m
 normalised, snake_cased shape (sorted subnets and security groups, load balancers and capacity providers in
 a stable order, ECS's defaults filled in), so that equal settings compare equal whatever their spelling.
 The module's options are merged onto the current settings (an option that is not set keeps what the service
-has), the differences become one ``UpdateService`` request, and a readiness judge tells a steady deployment
-from one still rolling out and from one that failed.
+has), the differences become one ``UpdateService`` request, and a rollout that does not become steady (the
+waiter's ``service_steady`` predicate) is reported with ``module_utils/ecs_report.py``, the renderer the
+``ecs_service_diagnostics`` module uses too.
 """
 
 from __future__ import annotations
@@ -19,10 +20,18 @@ import datetime
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import EVENT_LIMIT
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import STOPPED_TASK_LIMIT
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import Paragraph
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import event_groups
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import events_paragraph
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import render
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import stopped_tasks_paragraph
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import timestamp
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import READY
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Verdict
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
 
 # ECS's own defaults for a rolling-update (ECS controller) service (DeploymentConfiguration, API reference).
 DEFAULT_DEPLOYMENT = {
@@ -45,10 +54,6 @@ MANAGED = (
     "enable_execute_command",
     "propagate_tags",
 )
-
-# How many events and stopped tasks a failure message and the result show.
-EVENT_LIMIT = 10
-STOPPED_TASK_LIMIT = 5
 
 
 class ServiceError(ValueError):
@@ -112,11 +117,6 @@ def deployment_settings(configuration):
             "rollback": bool(breaker.get("rollback", False)),
         },
     }
-
-
-def tag_dict(tags):
-    """ECS's ``[{"key": k, "value": v}]`` -> ``{k: v}``."""
-    return {tag["key"]: tag.get("value", "") for tag in tags or []}
 
 
 def settings_of(service):
@@ -325,7 +325,7 @@ def create_request(name, cluster, wanted, tags):
     if wanted["health_check_grace_period_seconds"] is not None:
         request["healthCheckGracePeriodSeconds"] = wanted["health_check_grace_period_seconds"]
     if tags:
-        request["tags"] = [{"key": key, "value": str(value)} for key, value in tags.items()]
+        request["tags"] = ansible_dict_to_boto3_tag_list(tags, "key", "value")
     return request
 
 
@@ -355,79 +355,13 @@ def update_request(name, cluster, wanted, changed):
     return request
 
 
-# --- readiness ---------------------------------------------------------------------------------------
-
-
-def primary_deployment(service):
-    """The service's PRIMARY deployment (None when it has none)."""
-    return next((d for d in (service or {}).get("deployments") or [] if d.get("status") == "PRIMARY"), None)
-
-
-def short_task_definition(arn):
-    """``arn:...:task-definition/family:3`` -> ``family:3``."""
-    return (arn or "").rsplit("/", 1)[-1] or None
-
-
-def steady_verdict(service, deployment_id=None):
-    """Readiness judge: is the rollout of deployment ``deployment_id`` (default: the PRIMARY one) over?
-
-    READY: the service is ACTIVE with exactly one deployment, that one, PRIMARY, its ``rolloutState``
-    COMPLETED (when the API reports one), and as many tasks running as desired. FAILED (no point waiting):
-    the service is gone or being deleted, the deployment's ``rolloutState`` is FAILED (the circuit breaker
-    stopped it), or the deployment was replaced - a circuit-breaker rollback or another update made another
-    deployment PRIMARY. WAITING otherwise, with what is still missing.
-    """
-    if not service:
-        return Verdict(FAILED, "the service no longer exists")
-    if service.get("status") != "ACTIVE":
-        return Verdict(FAILED, f"the service is {service.get('status')} (being deleted)")
-    deployments = service.get("deployments") or []
-    primary = primary_deployment(service)
-    ours = next((d for d in deployments if d.get("id") == deployment_id), None) if deployment_id else primary
-    if ours is None:
-        if primary is None:
-            return Verdict(WAITING, "the service has no PRIMARY deployment yet")
-        return Verdict(
-            FAILED,
-            f"deployment {deployment_id} is gone and {primary.get('id')} of {short_task_definition(primary.get('taskDefinition'))} "
-            f"is PRIMARY instead (a circuit breaker rollback, or another update of the service)",
-        )
-    what = f"deployment {ours.get('id')} of {short_task_definition(ours.get('taskDefinition'))}"
-    if ours.get("rolloutState") == "FAILED":
-        return Verdict(FAILED, f"{what} failed: {ours.get('rolloutStateReason') or 'no reason given'}")
-    if ours.get("status") != "PRIMARY":
-        return Verdict(
-            FAILED,
-            f"{what} is {ours.get('status')}, and {primary.get('id') if primary else 'no deployment'} of "
-            f"{short_task_definition((primary or {}).get('taskDefinition'))} is PRIMARY (a circuit breaker rollback, or "
-            f"another update of the service)",
-        )
-    running, desired = service.get("runningCount", 0), service.get("desiredCount", 0)
-    tasks = f"{running} of {desired} tasks running, {service.get('pendingCount', 0)} pending"
-    if len(deployments) != 1:
-        others = ", ".join(f"{d.get('id')} ({d.get('status')})" for d in deployments if d is not ours)
-        return Verdict(WAITING, f"{what} is rolling out; older deployments are still draining: {others}; {tasks}")
-    if "rolloutState" in ours and ours["rolloutState"] != "COMPLETED":
-        return Verdict(WAITING, f"{what} is {ours['rolloutState']}; {tasks}")
-    if running != desired:
-        return Verdict(WAITING, f"{what}: {tasks}")
-    return Verdict(READY, f"{what} is steady: {tasks}")
-
-
-def inactive_verdict(service):
-    """Readiness judge for a deletion: the service is gone or INACTIVE."""
-    if not service or service.get("status") == "INACTIVE":
-        return Verdict(READY, "the service is INACTIVE")
-    return Verdict(WAITING, f"the service is {service.get('status')}, {service.get('runningCount', 0)} tasks still running")
-
-
 # --- results and messages ----------------------------------------------------------------------------
 
 
 def _plain(value):
-    """Datetimes as ISO 8601 strings, recursively (module results are JSON)."""
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
+    """Datetimes as ``text.timestamp`` writes them, recursively (module results are JSON)."""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return timestamp(value)
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -441,7 +375,7 @@ def describe(service):
         return {}
     service = dict(service)
     service.pop("ResponseMetadata", None)
-    tags = tag_dict(service.pop("tags", None))
+    tags = read_tags(service.pop("tags", None))
     service["events"] = (service.get("events") or [])[:EVENT_LIMIT]
     result = camel_dict_to_snake_dict(_plain(service))
     result["tags"] = tags
@@ -465,78 +399,25 @@ def diff_view(name, cluster, settings, tags):
     return view
 
 
-def when_text(value):
-    """A datetime as ``YYYY-MM-DD HH:MM:SS`` (anything else as a string, None as ``""``)."""
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value or "")
-
-
-def event_line(event):
-    """One service event as ``<when> <message>``."""
-    return f"{when_text(event.get('createdAt'))} {event.get('message', '')}".strip()
-
-
-def event_lines(service, limit=EVENT_LIMIT):
-    """The service's latest events, newest first, one line each."""
-    return [event_line(event) for event in ((service or {}).get("events") or [])[:limit]]
-
-
-def task_id(arn):
-    """``arn:...:task/cluster/abc`` -> ``abc``."""
-    return (arn or "").rsplit("/", 1)[-1]
-
-
-def newest_tasks(tasks, limit=STOPPED_TASK_LIMIT):
-    """The ``limit`` tasks that stopped last, newest first."""
-    return sorted(tasks or [], key=lambda task: when_text(task.get("stoppedAt") or task.get("createdAt")), reverse=True)[:limit]
-
-
-def stop_reason(task):
-    """Why one task stopped: its reason and stop code, and each container's exit code and reason."""
-    stop = task.get("stoppedReason") or "no reason given"
-    if task.get("stopCode"):
-        stop += f" [{task['stopCode']}]"
-    containers = []
-    for container in task.get("containers") or []:
-        parts = []
-        if container.get("exitCode") is not None:
-            parts.append(f"exit code {container['exitCode']}")
-        if container.get("reason"):
-            parts.append(container["reason"])
-        if parts:
-            containers.append(f"container {container.get('name')}: {', '.join(parts)}")
-    return stop + (f"; {'; '.join(containers)}" if containers else "")
-
-
-def stopped_task_lines(tasks, limit=STOPPED_TASK_LIMIT):
-    """Why the latest stopped tasks stopped: reason, stop code, and each container's exit code and reason."""
-    return [
-        f"task {task_id(task.get('taskArn'))} ({short_task_definition(task.get('taskDefinitionArn'))}) stopped "
-        f"{when_text(task.get('stoppedAt'))}: {stop_reason(task)}"
-        for task in newest_tasks(tasks, limit)
-    ]
-
-
-def _sentence(text):
-    return text if text.endswith(".") else text + "."
-
-
 def failure_message(name, cluster, outcome, timeout, service, stopped_tasks):
-    """Why the service is not steady, with its latest events and its stopped tasks' reasons, and what to do."""
+    """Why the service is not steady: the verdict, its latest events and its stopped tasks' reasons, and what to do.
+
+    The events and the stopped tasks are ``ecs_report``'s sections (``ROLLOUT_SECTIONS``), worded as the diagnostics
+    word them, so the diagnostics a rescue adds can leave them out. ``stopped_tasks`` None (they could not be read)
+    leaves their section out.
+    """
     if outcome.state == FAILED:
-        head = f"The ECS service {name} in cluster {cluster} will not reach a steady state: {outcome.reason}."
+        verdict = f"The ECS service {name} in cluster {cluster} will not reach a steady state: {outcome.reason}."
     else:
-        head = (f"The ECS service {name} in cluster {cluster} did not reach a steady state within {timeout} s "
-                f"(waited {outcome.elapsed:.0f} s): {outcome.reason}.")
-    parts = [head]
-    events = event_lines(service)
-    parts.append(_sentence("Latest service events, newest first: " + (" | ".join(events) if events else "none")))
-    stopped = stopped_task_lines(stopped_tasks)
-    parts.append(_sentence("Stopped tasks: " + (" | ".join(stopped) if stopped else "none found")))
+        verdict = (f"The ECS service {name} in cluster {cluster} did not reach a steady state within {timeout} s "
+                   f"(waited {outcome.elapsed:.0f} s): {outcome.reason}.")
     advice = ("What to do: read the events and the stopped tasks' reasons above, and the containers' logs (the log "
               "configuration of the task definition); fix the task definition, image, secrets or health check and run again")
     if outcome.state != FAILED:
         advice += f", or raise wait_timeout (now {timeout}) if the service only needs longer to start"
-    parts.append(advice + ".")
-    return " ".join(parts)
+    return render([
+        Paragraph(verdict),
+        events_paragraph(event_groups((service or {}).get("events"), EVENT_LIMIT)),
+        stopped_tasks_paragraph(stopped_tasks, STOPPED_TASK_LIMIT) if stopped_tasks is not None else None,
+        Paragraph(advice + "."),
+    ])

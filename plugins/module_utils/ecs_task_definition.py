@@ -30,9 +30,12 @@ both went through ``normalize``:
 from __future__ import annotations
 
 import copy
+import datetime
 import re
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import timestamp
 
 # Members of the DescribeTaskDefinition ``TaskDefinition`` shape that a RegisterTaskDefinition request
 # cannot set (botocore's ECS model: TaskDefinition members minus RegisterTaskDefinitionRequest members).
@@ -313,7 +316,7 @@ def differences(before, after, path=""):
     return [] if before == after else [path]
 
 
-# Revisions, tags and what the module returns
+# Revisions and what the module returns
 
 
 def parse_arn(arn):
@@ -340,23 +343,6 @@ def latest_arn(arns, family):
     return revisions[max(revisions)] if revisions else None
 
 
-def tag_dict(tag_list):
-    """ECS tags ``[{"key": k, "value": v}]`` -> ``{k: v}``."""
-    return {tag["key"]: tag.get("value", "") for tag in tag_list or []}
-
-
-def tag_list(tags):
-    """``{k: v}`` -> ECS tags ``[{"key": k, "value": v}]`` (sorted by key)."""
-    return [{"key": key, "value": str(value)} for key, value in sorted((tags or {}).items())]
-
-
-def apply_tag_changes(current, to_set, to_unset):
-    """The tags a resource has after setting ``to_set`` and removing ``to_unset``."""
-    tags = {key: value for key, value in current.items() if key not in to_unset}
-    tags.update({key: str(value) for key, value in to_set.items()})
-    return tags
-
-
 def _snake_key(key):
     return next(iter(camel_dict_to_snake_dict({key: None})))
 
@@ -366,7 +352,7 @@ def snake_case(value, key=None):
 
     ``camel_dict_to_snake_dict`` alone would rename Docker label names and log driver options
     (``com.example.MyLabel`` -> ``com.example._my_label``); values, such as environment variable names
-    inside ``environment`` lists, are never changed.
+    inside ``environment`` lists, are never changed; times (``registeredAt``) become ISO 8601 strings.
     """
     if isinstance(value, dict):
         if key in MAP_KEYS:
@@ -374,8 +360,8 @@ def snake_case(value, key=None):
         return {_snake_key(name): snake_case(item, name) for name, item in value.items()}
     if isinstance(value, list):
         return [snake_case(item) for item in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return timestamp(value)
     return value
 
 

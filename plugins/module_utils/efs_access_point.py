@@ -3,17 +3,18 @@
 # Copyright: Contributors to the llmops.litellm_ecs collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""EFS access point settings, identity and waiting, as plain functions (no Ansible, no boto3 needed).
+"""EFS access point settings and identity, as plain functions (no AWS needed).
 
 An access point's POSIX user and root directory cannot be changed after creation; only its tags can.
 The functions here turn module options into the EFS API's shapes, reduce an access point to comparable
-settings, pick the access point of a name among a file system's access points, and poll for a state.
+settings, and pick the access point of a name among a file system's access points.
 """
 
 from __future__ import annotations
 
 import re
-import time
+
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
 
 # The EFS API's own patterns (botocore does not check them client-side; EFS answers BadRequest).
 PATH_PATTERN = re.compile(r"^(/|(/(?!\.)+[^$#<>;`|&?{}^*/\n]+){1,4})$")
@@ -21,8 +22,7 @@ PERMISSIONS_PATTERN = re.compile(r"^[0-7]{3,4}$")
 MAX_ID = 4294967295
 MAX_SECONDARY_GIDS = 16
 
-# Life cycle states (AccessPointDescription.LifeCycleState).
-SETTLING = ("creating", "updating")
+# Life cycle states (AccessPointDescription.LifeCycleState) of an access point that no longer holds its name.
 GONE = ("deleting", "deleted")
 
 
@@ -118,11 +118,6 @@ def settings_of(access_point):
     return settings(access_point.get("PosixUser"), access_point.get("RootDirectory"))
 
 
-def tag_dict(tag_list):
-    """``[{"Key": k, "Value": v}]`` -> ``{k: v}``."""
-    return {tag["Key"]: tag.get("Value", "") for tag in tag_list or []}
-
-
 def desired_tags(name, tags):
     """The tags to converge on: ``tags`` with C(Name) set to ``name``; None when tags are not managed."""
     if tags is None:
@@ -134,13 +129,6 @@ def desired_tags(name, tags):
     return dict(tags, Name=name)
 
 
-def apply_tag_changes(current, to_set, to_unset):
-    """The tags an access point has after setting ``to_set`` and removing ``to_unset``."""
-    tags = {key: value for key, value in current.items() if key not in to_unset}
-    tags.update({key: str(value) for key, value in to_set.items()})
-    return tags
-
-
 def is_live(access_point):
     """False for an access point on its way out (deleting, deleted): it no longer holds its name."""
     return access_point.get("LifeCycleState") not in GONE
@@ -150,7 +138,7 @@ def named(access_points, name):
     """The live access points whose C(Name) tag is ``name``, oldest listing order kept."""
     return [
         ap for ap in access_points
-        if is_live(ap) and tag_dict(ap.get("Tags")).get("Name", ap.get("Name")) == name
+        if is_live(ap) and read_tags(ap.get("Tags")).get("Name", ap.get("Name")) == name
     ]
 
 
@@ -178,7 +166,7 @@ def describe(access_point):
     """The documented, snake_cased view of an access point description (``{}`` for None)."""
     if not access_point:
         return {}
-    tags = tag_dict(access_point.get("Tags"))
+    tags = read_tags(access_point.get("Tags"))
     current = settings_of(access_point)
     result = {
         "access_point_id": access_point.get("AccessPointId"),
@@ -204,32 +192,3 @@ def diff_view(file_system_id, name, wanted_settings, tags):
         "root_directory": wanted_settings["root_directory"],
         "tags": dict(sorted(tags.items())),
     }
-
-
-def settled(access_point):
-    """Readiness predicate: the access point exists and is not being created or updated."""
-    return bool(access_point) and access_point.get("LifeCycleState") not in SETTLING
-
-
-def gone(access_point):
-    """Readiness predicate: the access point no longer exists (or is reported deleted)."""
-    return not access_point or access_point.get("LifeCycleState") == "deleted"
-
-
-def wait_for(fetch, predicate, timeout, interval=2.0, clock=time.monotonic, sleep=time.sleep):
-    """Poll ``fetch()`` until ``predicate`` holds for its result or ``timeout`` seconds have passed.
-
-    The budget is measured on a monotonic clock and the last sleep is cut to what is left of it, so the
-    total never exceeds ``timeout`` by more than one ``fetch()``. Returns ``(satisfied, last result,
-    elapsed seconds)``; the first poll happens at once.
-    """
-    start = clock()
-    while True:
-        value = fetch()
-        elapsed = clock() - start
-        if predicate(value):
-            return True, value, elapsed
-        remaining = timeout - elapsed
-        if remaining <= 0:
-            return False, value, elapsed
-        sleep(min(interval, remaining))

@@ -7,13 +7,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import READY
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Verdict
-
-AVAILABLE = "available"
-SETTLING = ("creating", "updating", "deleting")
 # Settings EFS fixes when it creates the file system.
 FIXED = (("encrypt", "Encrypted"), ("performance_mode", "PerformanceMode"), ("kms_key_id", "KmsKeyId"))
 
@@ -58,29 +51,6 @@ def target_plan(current, wanted):
     to_regroup = [{"target": by_subnet[subnet], "security_groups": groups} for subnet, groups in sorted(wanted_by_subnet.items())
                   if subnet in by_subnet and groups and sorted(by_subnet[subnet].get("SecurityGroups") or []) != groups]
     return to_create, to_delete, to_regroup
-
-
-def mount_targets_verdict(targets):
-    """READY when there is at least one mount target and every one is available; FAILED when one is in error."""
-    if not targets:
-        return Verdict(WAITING, "no mount target yet")
-    broken = [target["MountTargetId"] for target in targets if target.get("LifeCycleState") == "error"]
-    if broken:
-        return Verdict(FAILED, f"mount targets in the error state: {', '.join(broken)}")
-    pending = [f"{target['MountTargetId']} ({target.get('LifeCycleState')})" for target in targets if target.get("LifeCycleState") != AVAILABLE]
-    if pending:
-        return Verdict(WAITING, f"not yet available: {', '.join(pending)}")
-    return Verdict(READY)
-
-
-def file_system_verdict(found):
-    """READY when the file system is available; FAILED when it is in error or gone."""
-    state = (found or {}).get("LifeCycleState")
-    if state == AVAILABLE:
-        return Verdict(READY)
-    if state in (None, "error", "deleted"):
-        return Verdict(FAILED, f"the file system is {state or 'gone'}")
-    return Verdict(WAITING, f"the file system is {state}")
 
 
 def describe(found, tags, targets):

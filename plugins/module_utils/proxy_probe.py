@@ -34,6 +34,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import mask
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import READY
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
@@ -41,12 +42,8 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import B
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
 
-LIVELINESS = "liveliness"
-READINESS = "readiness"
-MODELS = "models"
-CHAT = "chat"
-LOAD = "load"
-STAGES = (LIVELINESS, READINESS, MODELS, CHAT, LOAD)
+# The stages, in the order they run.
+STAGES = LIVELINESS, READINESS, MODELS, CHAT, LOAD = ("liveliness", "readiness", "models", "chat", "load")
 
 PASSED = "passed"
 STAGE_FAILED = "failed"
@@ -94,9 +91,6 @@ DEFAULTS = {
 }
 LOAD_DEFAULTS = {"requests": 20, "concurrency": 4, "model": None, "max_error_rate": None, "max_p50": None, "max_p95": None}
 
-SECRET_LIKE = re.compile(r"\b(sk-[A-Za-z0-9._\-]{2})[A-Za-z0-9._\-]{4,}")
-BEARER = re.compile(r"(Bearer\s+)\S+", re.IGNORECASE)
-
 
 class Answer(NamedTuple):
     """What one HTTP request got: an HTTP answer (status, body, headers) or a transport failure (kind, error)."""
@@ -122,21 +116,11 @@ class ProbeError(Exception):
 
 # --- small helpers -------------------------------------------------------------------------------------
 
-def redact(text: str, secrets=()) -> str:
-    """``text`` with every secret, every ``Bearer`` token and every ``sk-...`` key-like word masked."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    text = BEARER.sub(r"\1********", text)
-    return SECRET_LIKE.sub(r"\1****", text)
-
-
 def excerpt(body, secrets=(), limit: int = EXCERPT_CHARS) -> str:
-    """The start of a body as one line of text, redacted, cut to ``limit`` characters."""
+    """The start of a body as one line of text, secrets masked, cut to ``limit`` characters."""
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="replace")
-    text = " ".join(str(body).split())
-    text = redact(text, secrets)
+    text = mask(" ".join(str(body).split()), secrets)
     if len(text) > limit:
         text = text[:limit] + "..."
     return text or "(empty body)"
@@ -168,7 +152,7 @@ def error_message(answer: Answer) -> str:
 def describe(answer: Answer, secrets=()) -> str:
     """One line saying what came back: the transport error, or the status and the message or body excerpt."""
     if answer.status is None:
-        return redact(answer.error or "no answer", secrets)
+        return mask(answer.error or "no answer", secrets)
     message = error_message(answer)
     shown = excerpt(message, secrets) if message else excerpt(answer.body, secrets)
     return f"HTTP {answer.status}: {shown}"
@@ -856,4 +840,4 @@ def summary(result: dict, settings: dict) -> str:
             text += f" Not run: {', '.join(not_run)}."
     for warning in result.get("warnings") or []:
         text += " " + warning
-    return redact(text, [settings.get("master_key") or ""])
+    return mask(text, [settings.get("master_key")])

@@ -130,106 +130,102 @@ validation_messages:
       sample: Should NOT have more than 2 items
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import DashboardBodyError
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import bodies_differ
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import check_name
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import dashboard_output
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import describe_messages
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import error_validation_messages
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import load_existing
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import parse_body
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import rejection
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import serialise_body
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import validation_messages
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
+
+MISSING = ("ResourceNotFound",)
 
 
-def get_dashboard(client, module, name):
-    """The GetDashboard answer, or None when there is no such dashboard."""
-    try:
-        return client.get_dashboard(DashboardName=name, aws_retry=True)
-    except is_boto3_error_code("ResourceNotFound"):
-        return None
-    except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to read the CloudWatch dashboard {name}; check that the credentials allow cloudwatch:GetDashboard")
+class Dashboard:
+    """The calls on one dashboard; ``written`` tells a later failure that the dashboard was already changed."""
 
+    def __init__(self, module, client, name):
+        self.module, self.client, self.name = module, client, name
+        self.written = False
 
-def put_dashboard(client, module, name, body_text):
-    """Write the body; fail with CloudWatch's validation errors when it rejects it, return its warnings."""
-    try:
-        response = client.put_dashboard(DashboardName=name, DashboardBody=body_text, aws_retry=True)
-    except is_boto3_error_code("InvalidParameterInput") as e:
-        messages = error_validation_messages(e.response)
-        detail = describe_messages(messages) or e.response.get("Error", {}).get("Message", "no details given")
-        module.fail_json_aws(
-            e, validation_messages=messages,
-            msg=f"CloudWatch rejected the body of dashboard {name}: {detail}. Correct the body at the paths named and run again")
-    except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to put the CloudWatch dashboard {name}; check that the credentials allow cloudwatch:PutDashboard")
-    return validation_messages(response.get("DashboardValidationMessages"))
+    @AWSErrors.list_error_handler("read the CloudWatch dashboard {self.name}; check that the credentials allow cloudwatch:GetDashboard",
+                                  missing=MISSING)
+    def get(self):
+        """The GetDashboard answer, or None when there is no such dashboard."""
+        return self.client.get_dashboard(DashboardName=self.name)
 
+    @AWSErrors.common_error_handler("put the CloudWatch dashboard {self.name}; check that the credentials allow cloudwatch:PutDashboard")
+    def put(self, body_text):
+        """Write the body; fail with CloudWatch's validation errors when it rejects it, return its warnings."""
+        try:
+            response = self.client.put_dashboard(DashboardName=self.name, DashboardBody=body_text)
+        except is_boto3_error_code("InvalidParameterInput") as e:
+            message, messages = rejection(self.name, e.response)
+            raise AnsibleAWSError(message=message, exception=e, validation_messages=messages) from e
+        self.written = True
+        return validation_messages(response.get("DashboardValidationMessages"))
 
-def delete_dashboard(client, module, name):
-    try:
-        client.delete_dashboards(DashboardNames=[name], aws_retry=True)
-    except is_boto3_error_code("ResourceNotFound"):
-        pass  # deleted by someone else in the meantime
-    except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to delete the CloudWatch dashboard {name}; check that the credentials allow cloudwatch:DeleteDashboards")
+    @AWSErrors.deletion_error_handler("delete the CloudWatch dashboard {self.name}; check that the credentials allow cloudwatch:DeleteDashboards",
+                                      missing=MISSING)
+    def delete(self):
+        """Delete the dashboard; one deleted by someone else in the meantime is no error."""
+        self.client.delete_dashboards(DashboardNames=[self.name])
+        self.written = True
+        return True
+
+    def ensure(self, present, wanted):
+        """The module's result for a dashboard that should (``present``) have the body ``wanted``, or not exist."""
+        existing = self.get()
+        before = load_existing(existing["DashboardBody"]) if existing else {}
+        changed = (existing is None or bodies_differ(before, wanted)) if present else existing is not None
+        result = dict(changed=changed, validation_messages=[])
+        if self.module._diff:  # pylint: disable=protected-access
+            result["diff"] = dict(before=before, after=wanted)
+        if changed and not self.module.check_mode:
+            if present:
+                result["validation_messages"] = self.put(serialise_body(self.module.params["body"]))
+                for item in result["validation_messages"]:
+                    self.module.warn(f"CloudWatch accepted dashboard {self.name} with a warning at {item['data_path'] or '(body)'}: {item['message']}")
+                existing = self.get()
+            else:
+                self.delete()
+                existing = None
+        result["dashboard"] = dashboard_output(existing)
+        return result
 
 
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
             body=dict(type="raw"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
         ),
         required_if=[("state", "present", ["body"])],
         supports_check_mode=True,
     )
-    name = module.params["name"]
     present = module.params["state"] == "present"
     try:
-        check_name(name)
+        check_name(module.params["name"])
         wanted = parse_body(module.params["body"]) if present else {}
     except DashboardBodyError as e:
         module.fail_json(msg=str(e))
 
-    client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff())
-    existing = get_dashboard(client, module, name)
-    before = load_existing(existing["DashboardBody"]) if existing else {}
-
-    if present:
-        changed = existing is None or bodies_differ(before, wanted)
-    else:
-        changed = existing is not None
-    result = dict(changed=changed, validation_messages=[])
-    if module._diff:
-        result["diff"] = dict(before=before, after=wanted)
-
-    if changed and not module.check_mode:
-        if present:
-            messages = put_dashboard(client, module, name, serialise_body(module.params["body"]))
-            for item in messages:
-                module.warn(f"CloudWatch accepted dashboard {name} with a warning at {item['data_path'] or '(body)'}: {item['message']}")
-            result["validation_messages"] = messages
-            existing = get_dashboard(client, module, name)
-        else:
-            delete_dashboard(client, module, name)
-            existing = None
-    result["dashboard"] = dashboard_output(existing)
-    module.exit_json(**result)
+    dashboard = Dashboard(module, retries.client(module, "cloudwatch"), module.params["name"])
+    try:
+        module.exit_json(**dashboard.ensure(present, wanted))
+    except AnsibleAWSError as e:
+        e.kwargs.setdefault("changed", dashboard.written)
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

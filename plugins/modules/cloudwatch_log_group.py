@@ -133,24 +133,15 @@ log_group:
       returned: when the group exists or would be created
       sample: 0
     creation_time:
-      description: When the group was created, in milliseconds since the epoch.
-      type: int
+      description: When the group was created, ISO 8601 in UTC to the second.
+      type: str
       returned: when the group exists
-      sample: 1718000000000
+      sample: "2024-06-10T06:13:20Z"
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_log_group import NEVER_EXPIRE
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_log_group import changes
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_log_group import comparable
@@ -161,79 +152,121 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_log_
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_log_group import pick_group
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_log_group import predicted
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_log_group import retention_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
 
 
-def describe(client, module, name):
-    """The DescribeLogGroups entry named exactly ``name`` and its tags, or (None, {})."""
-    kwargs = dict(logGroupNamePrefix=name)
-    group = None
-    try:
-        while True:
-            page = client.describe_log_groups(aws_retry=True, **kwargs)
-            group = pick_group(page.get("logGroups"), name)
-            if group or not page.get("nextToken"):
-                break
-            kwargs["nextToken"] = page["nextToken"]
-    except BOTO_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to describe the log group {name}")
-    if not group:
-        return None, {}
-    try:
-        tags = client.list_tags_for_resource(resourceArn=group_arn(group), aws_retry=True).get("tags", {})
-    except is_boto3_error_code("AccessDeniedException") as e:
-        if module.params["tags"] is not None:
-            module.fail_json_aws(e, msg=f"Not allowed to list the tags of the log group {name}; grant logs:ListTagsForResource or leave tags unset")
-        module.warn(f"Not allowed to list the tags of the log group {name} (logs:ListTagsForResource); they are returned empty")
-        tags = {}
-    except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to list the tags of the log group {name}")
-    return group, tags
+class LogGroup:
+    """The calls on one log group; ``written`` tells a later failure that the group was already changed."""
 
+    def __init__(self, module, client):
+        self.module, self.client = module, client
+        self.name = module.params["name"]
+        self.written = False
 
-def create(client, module, after):
-    name = after["name"]
-    kwargs = dict(logGroupName=name)
-    if after["kms_key_arn"]:
-        kwargs["kmsKeyId"] = after["kms_key_arn"]
-    if after["tags"]:
-        kwargs["tags"] = after["tags"]
-    try:
-        client.create_log_group(aws_retry=True, **kwargs)
-    except BOTO_ERRORS as e:
-        hint = f"; check that the key policy lets logs.{module.region}.amazonaws.com use the key" if after["kms_key_arn"] else ""
-        module.fail_json_aws(e, msg=f"Failed to create the log group {name}{hint}")
-    if after["retention_days"] != NEVER_EXPIRE:
+    @AWSErrors.common_error_handler("describe the log group {self.name}")
+    def find(self):
+        """The DescribeLogGroups entry named exactly ``name``, or None."""
+        for page in self.client.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=self.name):
+            group = pick_group(page.get("logGroups"), self.name)
+            if group:
+                return group
+        return None
+
+    @AWSErrors.common_error_handler("list the tags of the log group {self.name}")
+    def tags(self, group):
         try:
-            client.put_retention_policy(logGroupName=name, retentionInDays=after["retention_days"], aws_retry=True)
-        except BOTO_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Created the log group {name} but failed to set its retention to {after['retention_days']} days; run again")
+            return self.client.list_tags_for_resource(resourceArn=group_arn(group)).get("tags", {})
+        except is_boto3_error_code("AccessDeniedException") as e:
+            if self.module.params["tags"] is not None:
+                raise AnsibleAWSError(
+                    message=f"Not allowed to list the tags of the log group {self.name}; grant logs:ListTagsForResource or leave tags unset",
+                    exception=e) from e
+            self.module.warn(f"Not allowed to list the tags of the log group {self.name} (logs:ListTagsForResource); they are returned empty")
+            return {}
 
+    def read(self):
+        """The group and its tags, or (None, {})."""
+        group = self.find()
+        return (group, self.tags(group)) if group else (None, {})
 
-def update(client, module, group, todo):
-    name = group["logGroupName"]
-    step = "set the retention of"
-    try:
+    @AWSErrors.common_error_handler("{step} the log group {self.name}{detail}")
+    def change(self, step, action, detail="", **kwargs):
+        """One client call that changes the group (``Failed to <step> the log group <name><detail>`` when it fails)."""
+        action(**kwargs)
+        self.written = True
+
+    @AWSErrors.deletion_error_handler("delete the log group {self.name}", missing=("ResourceNotFoundException",))
+    def delete(self):
+        """Delete the group; one deleted meanwhile meets the wish."""
+        self.client.delete_log_group(logGroupName=self.name)
+        self.written = True
+        return True
+
+    def create(self, after):
+        kwargs = dict(logGroupName=self.name)
+        if after["kms_key_arn"]:
+            kwargs.update(kmsKeyId=after["kms_key_arn"], detail=f"; check that the key policy lets logs.{self.module.region}.amazonaws.com use the key")
+        if after["tags"]:
+            kwargs["tags"] = after["tags"]
+        self.change("create", self.client.create_log_group, **kwargs)
+        if after["retention_days"] != NEVER_EXPIRE:
+            self.set_retention(after["retention_days"])
+
+    def set_retention(self, days):
+        if days == NEVER_EXPIRE:
+            self.change("delete the retention policy of", self.client.delete_retention_policy, logGroupName=self.name)
+        else:
+            self.change("set the retention of", self.client.put_retention_policy, detail=f" to {days} days", logGroupName=self.name, retentionInDays=days)
+
+    def update(self, group, todo):
         if "retention_days" in todo:
-            if todo["retention_days"] == NEVER_EXPIRE:
-                step = "delete the retention policy of"
-                client.delete_retention_policy(logGroupName=name, aws_retry=True)
-            else:
-                client.put_retention_policy(logGroupName=name, retentionInDays=todo["retention_days"], aws_retry=True)
-        if "kms_key_arn" in todo:
-            if todo["kms_key_arn"]:
-                step = f"associate the KMS key (check that its key policy lets logs.{module.region}.amazonaws.com use it) with"
-                client.associate_kms_key(logGroupName=name, kmsKeyId=todo["kms_key_arn"], aws_retry=True)
-            else:
-                step = "disassociate the KMS key from"
-                client.disassociate_kms_key(logGroupName=name, aws_retry=True)
+            self.set_retention(todo["retention_days"])
+        if todo.get("kms_key_arn"):
+            step = f"associate the KMS key (check that its key policy lets logs.{self.module.region}.amazonaws.com use it) with"
+            self.change(step, self.client.associate_kms_key, logGroupName=self.name, kmsKeyId=todo["kms_key_arn"])
+        elif "kms_key_arn" in todo:
+            self.change("disassociate the KMS key from", self.client.disassociate_kms_key, logGroupName=self.name)
+        # The tagging calls take the group's ARN, not its name.
         if "tags_to_unset" in todo:
-            step = "remove tags from"
-            client.untag_resource(resourceArn=group_arn(group), tagKeys=todo["tags_to_unset"], aws_retry=True)
+            self.change("remove tags from", self.client.untag_resource, resourceArn=group_arn(group), tagKeys=todo["tags_to_unset"])
         if "tags_to_set" in todo:
-            step = "tag"
-            client.tag_resource(resourceArn=group_arn(group), tags=todo["tags_to_set"], aws_retry=True)
-    except BOTO_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to {step} the log group {name}")
+            self.change("tag", self.client.tag_resource, resourceArn=group_arn(group), tags=todo["tags_to_set"])
+
+    def absent(self):
+        """The module's result for ``state=absent``: the group deleted."""
+        group, tags = self.read()
+        result = dict(changed=bool(group), log_group={})
+        if self.module._diff:  # pylint: disable=protected-access
+            result["diff"] = dict(before=comparable(group, tags), after={})
+        if group and not self.module.check_mode:
+            self.delete()
+        return result
+
+    def present(self):
+        """The module's result for ``state=present``: the group created or changed as the options say."""
+        params = self.module.params
+        group, tags = self.read()
+        before = comparable(group, tags)
+        after = desired(before, self.name, params["retention_days"], params["kms_key_arn"], params["tags"], params["purge_tags"])
+        todo = changes(before, after) if group else {"create": True}
+        result = dict(changed=bool(todo))
+        if self.module._diff:  # pylint: disable=protected-access
+            result["diff"] = dict(before=before, after=after)
+        if not todo or self.module.check_mode:
+            result["log_group"] = predicted(group, tags, after)
+            return result
+        if group:
+            self.update(group, todo)
+        else:
+            self.create(after)
+        group, tags = self.read()
+        if not group:
+            self.module.fail_json(msg=f"The log group {self.name} was created but DescribeLogGroups does not list it yet; run again", changed=True)
+        result["log_group"] = output(group, tags)
+        return result
 
 
 def main():
@@ -248,47 +281,17 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    name = params["name"]
-    if params["state"] == "present":
-        for error in (retention_error(params["retention_days"]), kms_key_error(params["kms_key_arn"])):
+    if module.params["state"] == "present":
+        for error in (retention_error(module.params["retention_days"]), kms_key_error(module.params["kms_key_arn"])):
             if error:
                 module.fail_json(msg=error)
 
-    client = module.client("logs", retry_decorator=AWSRetry.jittered_backoff())
-    group, tags = describe(client, module, name)
-    before = comparable(group, tags)
-
-    if params["state"] == "absent":
-        result = dict(changed=bool(group), log_group={})
-        if module._diff:
-            result["diff"] = dict(before=before, after={})
-        if group and not module.check_mode:
-            try:
-                client.delete_log_group(logGroupName=name, aws_retry=True)
-            except is_boto3_error_code("ResourceNotFoundException"):
-                pass  # deleted meanwhile: the wish is met
-            except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-                module.fail_json_aws(e, msg=f"Failed to delete the log group {name}")
-        module.exit_json(**result)
-
-    after = desired(before, name, params["retention_days"], params["kms_key_arn"], params["tags"], params["purge_tags"])
-    todo = changes(before, after) if group else {"create": True}
-    result = dict(changed=bool(todo))
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    if todo and not module.check_mode:
-        if group:
-            update(client, module, group, todo)
-        else:
-            create(client, module, after)
-        group, tags = describe(client, module, name)
-        if not group:
-            module.fail_json(msg=f"The log group {name} was created but DescribeLogGroups does not list it yet; run again")
-        result["log_group"] = output(group, tags)
-    else:
-        result["log_group"] = predicted(group, tags, after)
-    module.exit_json(**result)
+    log_group = LogGroup(module, retries.client(module, "logs"))
+    try:
+        module.exit_json(**(log_group.present() if module.params["state"] == "present" else log_group.absent()))
+    except AnsibleAWSError as e:
+        e.kwargs.setdefault("changed", log_group.written)
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

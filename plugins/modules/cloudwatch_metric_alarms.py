@@ -149,36 +149,79 @@ alarms:
   sample: {litellm-cpu-high: {arn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:litellm-cpu-high", exists: true, changed: false}}
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_metric_alarms import batches
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_metric_alarms import comparable
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_metric_alarms import request
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_metric_alarms import spec_errors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
 
-# DescribeAlarms and DeleteAlarms take at most 100 names a call.
-BATCH = 100
 
+class Alarms:
+    """The calls on a set of alarms; ``written`` tells a later failure that some alarm was already changed."""
 
-def describe(client, module, names):
-    """The existing metric alarms among ``names``, by name."""
-    found = {}
-    try:
-        for start in range(0, len(names), BATCH):
-            pages = client.get_paginator("describe_alarms").paginate(AlarmNames=names[start:start + BATCH], AlarmTypes=["MetricAlarm"])
-            for page in pages:
-                found.update({alarm["AlarmName"]: alarm for alarm in page.get("MetricAlarms", [])})
-    except BOTO_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to describe the alarms {', '.join(names)}")
-    return found
+    def __init__(self, module, client):
+        self.module, self.client = module, client
+        self.written = False
+
+    @AWSErrors.common_error_handler("describe the alarms {names}")
+    def describe(self, names):
+        """The existing metric alarms among ``names`` (at most 100), by name."""
+        pages = self.client.get_paginator("describe_alarms").paginate(AlarmNames=list(names), AlarmTypes=["MetricAlarm"])
+        return {alarm["AlarmName"]: alarm for page in pages for alarm in page.get("MetricAlarms", [])}
+
+    @AWSErrors.common_error_handler("create or update the alarm {name}")
+    def put(self, name, wanted):
+        self.client.put_metric_alarm(**wanted)
+        self.written = True
+
+    @AWSErrors.common_error_handler("delete the alarms {names}")
+    def delete(self, names):
+        self.client.delete_alarms(AlarmNames=list(names))
+        self.written = True
+
+    def existing(self, names):
+        found = {}
+        for batch in batches(names):
+            found.update(self.describe(batch))
+        return found
+
+    def ensure(self, specs):
+        """The module's result: each alarm of ``specs`` put, deleted or left alone."""
+        check_mode = self.module.check_mode
+        existing = self.existing([spec["name"] for spec in specs])
+        alarms, diff, doomed = {}, {"before": {}, "after": {}}, []
+        for spec in specs:
+            name, found = spec["name"], existing.get(spec["name"])
+            before = comparable(found)
+            if spec["state"] == "absent":
+                after = {}
+                if found:
+                    doomed.append(name)
+            else:
+                wanted = request(spec)
+                after = comparable(wanted)
+                if after != before and not check_mode:
+                    self.put(name, wanted)
+            alarms[name] = {"changed": after != before, "exists": bool(after), "arn": (found or {}).get("AlarmArn", "")}
+            diff["before"][name], diff["after"][name] = before, after
+        if not check_mode:
+            for batch in batches(doomed):
+                self.delete(batch)
+            created = [name for name, item in alarms.items() if item["exists"] and not item["arn"]]
+            for name, found in self.existing(created).items():
+                alarms[name]["arn"] = found.get("AlarmArn", "")
+        for item in alarms.values():
+            if not item["exists"]:
+                item["arn"] = ""
+        result = dict(changed=any(item["changed"] for item in alarms.values()), alarms=alarms)
+        if self.module._diff:  # pylint: disable=protected-access
+            result["diff"] = diff
+        return result
 
 
 def main():
@@ -209,42 +252,12 @@ def main():
     errors = spec_errors(specs)
     if errors:
         module.fail_json(msg="The alarms cannot be kept as given: " + "; ".join(errors) + ". Nothing was changed.")
-    client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff())
-    existing = describe(client, module, [spec["name"] for spec in specs])
-    alarms, diff, doomed = {}, {"before": {}, "after": {}}, []
-    for spec in specs:
-        name, found = spec["name"], existing.get(spec["name"])
-        before = comparable(found)
-        if spec["state"] == "absent":
-            after = {}
-            if found:
-                doomed.append(name)
-        else:
-            wanted = request(spec)
-            after = comparable(wanted)
-            if after != before and not module.check_mode:
-                try:
-                    client.put_metric_alarm(aws_retry=True, **wanted)
-                except BOTO_ERRORS as e:
-                    module.fail_json_aws(e, msg=f"Failed to create or update the alarm {name}")
-        alarms[name] = {"changed": after != before, "exists": bool(after), "arn": (found or {}).get("AlarmArn", "")}
-        diff["before"][name], diff["after"][name] = before, after
-    if doomed and not module.check_mode:
-        try:
-            client.delete_alarms(AlarmNames=doomed, aws_retry=True)
-        except BOTO_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Failed to delete the alarms {', '.join(doomed)}")
-    if not module.check_mode:
-        created = [name for name, item in alarms.items() if item["exists"] and not item["arn"]]
-        for name, found in describe(client, module, created).items() if created else ():
-            alarms[name]["arn"] = found.get("AlarmArn", "")
-    for name, item in alarms.items():
-        if not item["exists"]:
-            item["arn"] = ""
-    result = dict(changed=any(item["changed"] for item in alarms.values()), alarms=alarms)
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = diff
-    module.exit_json(**result)
+    alarms = Alarms(module, retries.client(module, "cloudwatch"))
+    try:
+        module.exit_json(**alarms.ensure(specs))
+    except AnsibleAWSError as e:
+        e.kwargs.setdefault("changed", alarms.written)
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

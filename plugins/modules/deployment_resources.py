@@ -171,10 +171,10 @@ pending_deletion:
       returned: always
       sample: scheduled_for_deletion
     deleted_date:
-      description: When the secret was scheduled for deletion (ISO 8601).
+      description: When the secret was scheduled for deletion (ISO 8601, UTC).
       type: str
       returned: always
-      sample: "2025-06-01T10:00:00+00:00"
+      sample: "2025-06-01T10:00:00Z"
   sample:
     - type: AWS::SecretsManager::Secret
       id: litellm/master-key
@@ -182,7 +182,7 @@ pending_deletion:
       region: us-east-1
       detail: {name: litellm/master-key, description: "", kms_key_id: "", tags: {litellm-deployment: litellm}}
       state: scheduled_for_deletion
-      deleted_date: "2025-06-01T10:00:00+00:00"
+      deleted_date: "2025-06-01T10:00:00Z"
 unreadable:
   description: What could not be read for want of permission; the list may miss resources of these services.
   returned: always
@@ -220,18 +220,9 @@ summary:
     - AWS::ECS::Service litellm (cluster litellm, ACTIVE)
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import ACCESS_DENIED_CODES
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import ECS_NAMESPACE
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import SERVICES
@@ -264,13 +255,12 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_reso
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import target_group_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import task_definition_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import unreadable_entry
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
 
-# Errors of a resource deleted between being listed and being read: it no longer exists, so it is skipped.
-GONE_CODES = ["NoSuchEntity", "NoSuchBucket", "ResourceNotFoundException", "ResourceNotFound", "FileSystemNotFound",
-              "LoadBalancerNotFound", "TargetGroupNotFound"]
 
-
-@AWSRetry.jittered_backoff()
 def paginate(client, operation, **kwargs):
     """The full, merged result of a paginated operation."""
     return client.get_paginator(operation).paginate(**kwargs).build_full_result()
@@ -291,7 +281,7 @@ class DeploymentReader:
         self.ecs_read = False
 
     def client(self, service):
-        return self.module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+        return retries.client(self.module, service)
 
     def tagged(self, tags):
         return has_tag(tags, self.tag_key, self.name)
@@ -305,14 +295,14 @@ class DeploymentReader:
                          f"{self.name} may be incomplete. Grant the permission named in the notes of this module. {message}")
         self.unreadable.append(unreadable_entry(service, operation, message, resources))
 
+    @AWSErrors.common_error_handler("list the {service} resources of the deployment {self.name}; nothing was changed")
     def read(self, service):
+        """Reads one service (every AWS call of the module is made below this); a permission error is only recorded."""
         reader = getattr(self, "read_" + service.replace("-", "_"))
         try:
             reader()
         except is_boto3_error_code(ACCESS_DENIED_CODES) as e:
             self.deny(service, e)
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to list the {service} resources of the deployment {self.name}; nothing was changed")
 
     # IAM
     def read_iam(self):
@@ -345,7 +335,7 @@ class DeploymentReader:
         cluster_arns = paginate(client, "list_clusters").get("clusterArns", [])
         clusters = []
         for batch in chunks(cluster_arns, 100):
-            clusters.extend(client.describe_clusters(clusters=batch, include=["TAGS"], aws_retry=True).get("clusters", []))
+            clusters.extend(client.describe_clusters(clusters=batch, include=["TAGS"]).get("clusters", []))
         for cluster in clusters:
             if cluster.get("status") != "ACTIVE" or not self.tagged(cluster.get("tags")):
                 continue
@@ -354,7 +344,7 @@ class DeploymentReader:
         self.ecs_read = True
         for arn in paginate(client, "list_task_definitions", status="ACTIVE").get("taskDefinitionArns", []):
             try:
-                answer = client.describe_task_definition(taskDefinition=arn, include=["TAGS"], aws_retry=True)
+                answer = client.describe_task_definition(taskDefinition=arn, include=["TAGS"])
             except is_boto3_error_code("ClientException"):
                 continue  # deregistered and deleted since it was listed
             if answer["taskDefinition"].get("status", "ACTIVE") == "ACTIVE" and self.tagged(answer.get("tags")):
@@ -366,7 +356,7 @@ class DeploymentReader:
         names = []
         service_arns = paginate(client, "list_services", cluster=cluster_arn).get("serviceArns", [])
         for batch in chunks(service_arns, 10):
-            for service in client.describe_services(cluster=cluster_arn, services=batch, include=["TAGS"], aws_retry=True).get("services", []):
+            for service in client.describe_services(cluster=cluster_arn, services=batch, include=["TAGS"]).get("services", []):
                 if is_live_service(service):
                     self.resources.append(service_entry(service, cluster_name_of(cluster_arn), self.region))
                     names.append(service["serviceName"])
@@ -389,12 +379,12 @@ class DeploymentReader:
         tags = {}
         for batch in chunks(arns, 20):
             try:
-                descriptions = client.describe_tags(ResourceArns=batch, aws_retry=True).get("TagDescriptions", [])
+                descriptions = client.describe_tags(ResourceArns=batch).get("TagDescriptions", [])
             except is_boto3_error_code(["LoadBalancerNotFound", "TargetGroupNotFound"]):
                 descriptions = []
                 for arn in batch:
                     try:
-                        descriptions.extend(client.describe_tags(ResourceArns=[arn], aws_retry=True).get("TagDescriptions", []))
+                        descriptions.extend(client.describe_tags(ResourceArns=[arn]).get("TagDescriptions", []))
                     except is_boto3_error_code(["LoadBalancerNotFound", "TargetGroupNotFound"]):
                         continue
             for description in descriptions:
@@ -443,7 +433,7 @@ class DeploymentReader:
         client = self.client("logs")
         for group in paginate(client, "describe_log_groups").get("logGroups", []):
             try:
-                tags = client.list_tags_for_resource(resourceArn=log_group_arn(group), aws_retry=True).get("tags", {})
+                tags = client.list_tags_for_resource(resourceArn=log_group_arn(group)).get("tags", {})
             except is_boto3_error_code("ResourceNotFoundException"):
                 continue
             if self.tagged(tags):
@@ -456,7 +446,7 @@ class DeploymentReader:
         for composite, key in ((False, "MetricAlarms"), (True, "CompositeAlarms")):
             for alarm in alarms.get(key, []):
                 try:
-                    tags = client.list_tags_for_resource(ResourceARN=alarm["AlarmArn"], aws_retry=True).get("Tags", [])
+                    tags = client.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags", [])
                 except is_boto3_error_code("ResourceNotFoundException"):
                     continue
                 if self.tagged(tags):
@@ -475,7 +465,7 @@ class DeploymentReader:
         error = None
         for bucket in paginate(client, "list_buckets", BucketRegion=self.region).get("Buckets", []):
             try:
-                tags = client.get_bucket_tagging(Bucket=bucket["Name"], aws_retry=True).get("TagSet", [])
+                tags = client.get_bucket_tagging(Bucket=bucket["Name"]).get("TagSet", [])
             except is_boto3_error_code("NoSuchTagSet"):
                 tags = []
             except is_boto3_error_code("NoSuchBucket"):  # pylint: disable=duplicate-except
@@ -502,8 +492,11 @@ def main():
         supports_check_mode=True,
     )
     reader = DeploymentReader(module)
-    for service in ordered_services(module.params["services"]):
-        reader.read(service)
+    try:
+        for service in ordered_services(module.params["services"]):
+            reader.read(service)
+    except AnsibleAWSError as e:
+        fail_json_aws_error(module, e)
     resources = sorted(reader.resources, key=lambda item: (item["type"], item["id"], item["arn"]))
     pending = sorted(reader.pending_deletion, key=lambda item: (item["type"], item["id"], item["arn"]))
     module.exit_json(

@@ -97,7 +97,9 @@ options:
     choices: [present, absent]
     default: present
   delete_timeout:
-    description: With O(state=absent), how long to retry a group that a network interface still uses, in seconds.
+    description:
+      - With O(state=absent), how long the deletions may wait in all for groups that a network interface still uses, in seconds.
+      - Such a group is tried again, one second later at first and at most every 15 seconds, until it is released.
     type: int
     default: 300
 extends_documentation_fragment:
@@ -176,22 +178,13 @@ group_ids:
   sample: {litellm-alb: sg-0123456789abcdef0}
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
+import time
 
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ec2_security_groups import DEFAULT_EGRESS
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ec2_security_groups import atom_text
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ec2_security_groups import comparable
@@ -201,6 +194,16 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ec2_security_gr
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ec2_security_groups import references
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ec2_security_groups import rule_changes
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ec2_security_groups import spec_errors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import mask
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Budget
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import backing_off
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import waiter_for
 
 RULE = dict(
     protocol=dict(type="str", default="tcp"),
@@ -209,16 +212,8 @@ RULE = dict(
     groups=dict(type="list", elements="str", default=[]),
     description=dict(type="str"),
 )
-
-
-def describe(client, module, vpc_id, names):
-    """The existing groups of ``vpc_id`` named in ``names``, by name."""
-    try:
-        found = client.describe_security_groups(
-            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": list(names)}], aws_retry=True)
-    except BOTO_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to describe the security groups {', '.join(names)} of {vpc_id}")
-    return {group["GroupName"]: group for group in found["SecurityGroups"]}
+# The longest pause between two attempts to delete a group that a network interface being released still uses.
+LONGEST_PAUSE = 15
 
 
 class Groups:
@@ -228,21 +223,31 @@ class Groups:
         self.module, self.client = module, client
         self.vpc_id = module.params["vpc_id"]
         self.specs = module.params["groups"]
-        self.existing = describe(client, module, self.vpc_id, [spec["name"] for spec in self.specs] + module.params["keep"])
-        self.ids = {name: group["GroupId"] for name, group in self.existing.items()}
+        self.existing, self.ids = {}, {}
         self.changed = False
         self.diff = {"before": {}, "after": {}}
 
+    @AWSErrors.common_error_handler("{what}")
+    def request(self, what, action, **kwargs):
+        """One call to EC2; ``what`` it does names it in the error."""
+        return action(**kwargs)
+
     def call(self, what, action, **kwargs):
-        if self.module.check_mode:
-            return {}
-        try:
-            return action(aws_retry=True, **kwargs)
-        except BOTO_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to {what}")
+        """A change (in check mode, only counted)."""
+        answer = {} if self.module.check_mode else self.request(what, action, **kwargs)
+        self.changed = True
+        return answer
+
+    def find(self):
+        """The existing groups of the VPC named in groups or keep, by name."""
+        names = [spec["name"] for spec in self.specs] + self.module.params["keep"]
+        found = self.request(f"describe the security groups {', '.join(names)} of {self.vpc_id}", self.client.describe_security_groups,
+                             Filters=[{"Name": "vpc-id", "Values": [self.vpc_id]}, {"Name": "group-name", "Values": names}])
+        self.existing = {group["GroupName"]: group for group in found["SecurityGroups"]}
+        self.ids = {name: group["GroupId"] for name, group in self.existing.items()}
 
     def tags_of(self, group):
-        return boto3_tag_list_to_ansible_dict(group.get("Tags") or [])
+        return read_tags(group.get("Tags") or [])
 
     def sync_rules(self, name, direction, current, desired, purge):
         authorize, revoke, describe_ = rule_changes(current, desired, purge)
@@ -254,7 +259,6 @@ class Groups:
                 (describe_, self.client.update_security_group_rule_descriptions_ingress if ingress
                  else self.client.update_security_group_rule_descriptions_egress, "describe")):
             if atoms:
-                self.changed = True
                 self.call(f"{verb} {direction} rules {', '.join(atom_text(atom) for atom in atoms)} of {name}", action,
                           GroupId=group_id, IpPermissions=permissions(atoms))
 
@@ -262,11 +266,12 @@ class Groups:
         tags = self.module.params["tags"]
         for spec in self.specs:
             name, group = spec["name"], self.existing.get(spec["name"])
-            before = comparable(group, self.tags_of(group) if group else {})
+            current_tags = self.tags_of(group) if group else {}
+            tag_plan = tag_changes(current_tags, tags, self.module.params["purge_tags"])
+            before = comparable(group, current_tags)
             if not group:
                 if not spec.get("description"):
                     self.module.fail_json(msg=f"groups[{name}].description is required: the group does not exist yet and EC2 needs one to create it")
-                self.changed = True
                 kwargs = dict(GroupName=name, Description=spec["description"], VpcId=self.vpc_id)
                 if tags:
                     kwargs["TagSpecifications"] = boto3_tag_specifications(tags, ["security-group"])
@@ -278,7 +283,7 @@ class Groups:
                 if spec.get("description") and spec["description"] != group.get("Description"):
                     self.module.warn(f"The security group {name} keeps its description {group.get('Description')!r}: EC2 cannot change it "
                                      f"to {spec['description']!r} (delete the group to have it created anew).")
-                self.sync_tags(name, group, tags)
+                self.sync_tags(name, group, tag_plan)
             desired_in = desired_atoms(spec["ingress"], self.ids)
             desired_out = current_out if spec.get("egress") is None else desired_atoms(spec["egress"], self.ids)
             self.sync_rules(name, "ingress", current_in, desired_in, self.module.params["purge_rules"])
@@ -286,27 +291,15 @@ class Groups:
             after = {"description": group.get("Description", "") if group else spec["description"],
                      "ingress": sorted(atom_text(atom) for atom in desired_in),
                      "egress": sorted(atom_text(atom) for atom in desired_out),
-                     "tags": self.tags_after(group, tags)}
+                     "tags": tag_plan.after}
             self.diff["before"][name], self.diff["after"][name] = before, after
 
-    def tags_after(self, group, tags):
-        if tags is None:
-            return self.tags_of(group) if group else {}
-        if self.module.params["purge_tags"]:
-            return dict(tags)
-        return dict(self.tags_of(group) if group else {}, **tags)
-
-    def sync_tags(self, name, group, tags):
-        if tags is None:
-            return
-        to_set, to_unset = compare_aws_tags(self.tags_of(group), tags, self.module.params["purge_tags"])
-        if to_unset:
-            self.changed = True
-            self.call(f"remove tags {', '.join(to_unset)} from {name}", self.client.delete_tags, Resources=[group["GroupId"]],
-                      Tags=[{"Key": key} for key in to_unset])
-        if to_set:
-            self.changed = True
-            self.call(f"tag {name}", self.client.create_tags, Resources=[group["GroupId"]], Tags=ansible_dict_to_boto3_tag_list(to_set))
+    def sync_tags(self, name, group, changes):
+        if changes.to_unset:
+            self.call(f"remove tags {', '.join(changes.to_unset)} from {name}", self.client.delete_tags, Resources=[group["GroupId"]],
+                      Tags=[{"Key": key} for key in changes.to_unset])
+        if changes.to_set:
+            self.call(f"tag {name}", self.client.create_tags, Resources=[group["GroupId"]], Tags=ansible_dict_to_boto3_tag_list(changes.to_set))
 
     def absent(self):
         doomed = [spec["name"] for spec in self.specs if spec["name"] in self.existing]
@@ -322,24 +315,33 @@ class Groups:
                 kept.update({direction: [line for line in kept[direction] if not any(i in line for i in doomed_ids)]
                              for direction in ("ingress", "egress")})
                 self.diff["after"][name] = kept
-        retry = AWSRetry.jittered_backoff(retries=max(self.module.params["delete_timeout"] // 15, 1), delay=3, max_delay=30,
-                                          catch_extra_error_codes=["DependencyViolation"])
+        budget = Budget(self.module.params["delete_timeout"], clock=time.monotonic)
         for name in reversed(doomed):
-            self.changed = True
             self.diff["after"][name] = {}
-            if self.module.check_mode:
-                continue
-            try:
-                retry(self.client.delete_security_group)(GroupId=self.ids[name])
-            except is_boto3_error_code("InvalidGroup.NotFound"):
-                pass  # deleted meanwhile: the wish is met
-            except is_boto3_error_code("DependencyViolation") as e:  # pylint: disable=duplicate-except
-                self.module.fail_json_aws(e, msg=f"The security group {name} ({self.ids[name]}) is still in use after "
-                                                 f"{self.module.params['delete_timeout']} s: a network interface or another group's "
-                                                 "rule refers to it. Remove what uses it (a load balancer, service or mount target) and run again.")
-            except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-                self.module.fail_json_aws(e, msg=f"Failed to delete the security group {name}")
-            self.ids[name] = ""
+            if not self.module.check_mode:
+                self.delete_once_released(name, budget)
+            self.changed = True
+
+    @AWSErrors.common_error_handler("delete the security group {name}")
+    def delete(self, name):
+        """Try to delete the group: None once it is deleted (or gone), else why EC2 refuses (AWS's DependencyViolation message)."""
+        try:
+            self.client.delete_security_group(GroupId=self.ids[name])
+        except is_boto3_error_code("InvalidGroup.NotFound"):
+            return None  # deleted meanwhile: the wish is met
+        except is_boto3_error_code("DependencyViolation") as e:  # pylint: disable=duplicate-except
+            return e.response["Error"].get("Message") or "DependencyViolation"
+        return None
+
+    def delete_once_released(self, name, budget):
+        """Delete the group, trying again while a network interface that is being released still uses it."""
+        outcome = waiter_for("deleted", lambda: self.delete(name), check_mode=self.module.check_mode, clock=time.monotonic, sleep=time.sleep).wait(
+            timeout=budget.remaining(), **backing_off(LONGEST_PAUSE))
+        if not outcome.ready:
+            self.module.fail_json(msg=f"The security group {name} ({self.ids[name]}) is still in use after {self.module.params['delete_timeout']} s "
+                                      f"({mask(outcome.reason)}): a network interface or another group's rule refers to it. Remove what uses it "
+                                      "(a load balancer, service or mount target) and run again.", changed=self.changed)
+        self.ids[name] = ""
 
     def output(self):
         groups = {}
@@ -375,11 +377,13 @@ def main():
     errors = spec_errors(module.params["groups"])
     if errors:
         module.fail_json(msg="The security groups cannot be kept as given: " + "; ".join(errors) + ". Nothing was changed.")
-    run = Groups(module, module.client("ec2", retry_decorator=AWSRetry.jittered_backoff()))
-    if module.params["state"] == "absent":
-        run.absent()
-    else:
-        run.present()
+    run = Groups(module, retries.client(module, "ec2"))
+    try:
+        run.find()
+        (run.absent if module.params["state"] == "absent" else run.present)()
+    except AnsibleAWSError as e:
+        e.kwargs.setdefault("changed", run.changed)
+        fail_json_aws_error(module, e)
     module.exit_json(**run.output())
 
 

@@ -122,36 +122,101 @@ cluster:
       sample: [{name: containerInsights, value: enabled}]
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_cluster import cluster_differences
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_cluster import comparable
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_cluster import normalise_strategy
-
-
-def describe(client, module, name):
-    try:
-        found = client.describe_clusters(clusters=[name], include=["SETTINGS", "TAGS"], aws_retry=True)["clusters"]
-    except BOTO_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to describe the ECS cluster {name}")
-    active = [cluster for cluster in found if cluster.get("status") != "INACTIVE"]
-    return active[0] if active else None
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_cluster import strategy_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
 
 
 def output(cluster):
     return camel_dict_to_snake_dict(cluster, ignore_list=["tags"]) if cluster else {}
+
+
+class Cluster:
+    """The calls on one ECS cluster; ``written`` tells a later failure that the cluster was already changed."""
+
+    def __init__(self, module, client):
+        self.module, self.client, self.name = module, client, module.params["name"]
+        self.written = False
+
+    @AWSErrors.common_error_handler("describe the ECS cluster {self.name}")
+    def describe(self):
+        """The cluster unless it is missing or INACTIVE (deleted), else None."""
+        found = self.client.describe_clusters(clusters=[self.name], include=["SETTINGS", "TAGS"])["clusters"]
+        return next((cluster for cluster in found if cluster.get("status") != "INACTIVE"), None)
+
+    @AWSErrors.common_error_handler("create the ECS cluster {self.name}")
+    def create(self, **kwargs):
+        self.client.create_cluster(clusterName=self.name, **kwargs)
+        self.written = True
+
+    @AWSErrors.common_error_handler("update the ECS cluster {self.name}")
+    def update(self, cluster, differences, providers, strategy, settings, tags):
+        if "capacity_providers" in differences:
+            self.client.put_cluster_capacity_providers(cluster=self.name, capacityProviders=providers, defaultCapacityProviderStrategy=strategy)
+            self.written = True
+        if "settings" in differences:
+            self.client.update_cluster(cluster=self.name, settings=settings)
+            self.written = True
+        if tags.to_unset:
+            self.client.untag_resource(resourceArn=cluster["clusterArn"], tagKeys=tags.to_unset)
+            self.written = True
+        if tags.to_set:
+            self.client.tag_resource(resourceArn=cluster["clusterArn"], tags=ansible_dict_to_boto3_tag_list(tags.to_set, "key", "value"))
+            self.written = True
+
+    @AWSErrors.common_error_handler("delete the ECS cluster {self.name}; delete its services first")
+    def delete(self):
+        self.client.delete_cluster(cluster=self.name)
+        self.written = True
+
+    def absent(self):
+        """The module's result for ``state=absent``: the cluster deleted."""
+        existing = self.describe()
+        result = dict(changed=bool(existing), cluster=output(existing))
+        if self.module._diff:  # pylint: disable=protected-access
+            result["diff"] = dict(before=comparable(existing), after={})
+        if existing and not self.module.check_mode:
+            self.delete()
+        return result
+
+    def present(self):
+        """The module's result for ``state=present``: the cluster created or changed as the options say."""
+        params = self.module.params
+        providers = params["capacity_providers"]
+        strategy = normalise_strategy(params["default_capacity_provider_strategy"])
+        insights = params["container_insights"]
+        settings = [{"name": "containerInsights", "value": insights}]
+        existing = self.describe()
+        tags = tag_changes(read_tags(existing.get("tags")) if existing else {}, params["tags"], params["purge_tags"])
+        differences = cluster_differences(existing, providers, strategy, insights) if existing else {"create"}
+        result = dict(changed=bool(differences or tags), cluster=output(existing))
+        if self.module._diff:  # pylint: disable=protected-access
+            result["diff"] = dict(before=comparable(existing), after={
+                "capacity_providers": sorted(providers), "default_capacity_provider_strategy": strategy,
+                "container_insights": insights, "tags": tags.after})
+        if not result["changed"] or self.module.check_mode:
+            return result
+        if existing:
+            self.update(existing, differences, providers, strategy, settings, tags)
+        else:
+            kwargs = dict(capacityProviders=providers, defaultCapacityProviderStrategy=strategy, settings=settings)
+            if tags.after:
+                kwargs["tags"] = ansible_dict_to_boto3_tag_list(tags.after, "key", "value")
+            self.create(**kwargs)
+        result["cluster"] = output(self.describe())
+        return result
 
 
 def main():
@@ -174,74 +239,17 @@ def main():
         ),
         supports_check_mode=True,
     )
-    name = module.params["name"]
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
-    existing = describe(client, module, name)
+    present = module.params["state"] == "present"
+    error = strategy_error(module.params["capacity_providers"], module.params["default_capacity_provider_strategy"]) if present else None
+    if error:
+        module.fail_json(msg=error)
 
-    if module.params["state"] == "absent":
-        result = dict(changed=bool(existing), cluster=output(existing))
-        if module._diff:
-            result["diff"] = dict(before=comparable(existing), after={})
-        if existing and not module.check_mode:
-            try:
-                client.delete_cluster(cluster=name, aws_retry=True)
-            except BOTO_ERRORS as e:
-                module.fail_json_aws(e, msg=f"Failed to delete the ECS cluster {name}; delete its services first")
-        module.exit_json(**result)
-
-    providers = module.params["capacity_providers"]
-    strategy = normalise_strategy(module.params["default_capacity_provider_strategy"])
-    unknown = sorted({item["capacityProvider"] for item in strategy} - set(providers))
-    if unknown:
-        module.fail_json(msg=f"default_capacity_provider_strategy names {', '.join(unknown)}, which is not in capacity_providers {providers}")
-    insights = module.params["container_insights"]
-    settings = [{"name": "containerInsights", "value": insights}]
-    tags = module.params["tags"]
-
-    if not existing:
-        after = {"capacity_providers": sorted(providers), "default_capacity_provider_strategy": strategy,
-                 "container_insights": insights, "tags": tags or {}}
-        result = dict(changed=True, cluster={})
-        if module._diff:
-            result["diff"] = dict(before={}, after=after)
-        if not module.check_mode:
-            kwargs = dict(clusterName=name, capacityProviders=providers, defaultCapacityProviderStrategy=strategy, settings=settings)
-            if tags:
-                kwargs["tags"] = [{"key": key, "value": value} for key, value in tags.items()]
-            try:
-                client.create_cluster(aws_retry=True, **kwargs)
-            except BOTO_ERRORS as e:
-                module.fail_json_aws(e, msg=f"Failed to create the ECS cluster {name}")
-            result["cluster"] = output(describe(client, module, name))
-        module.exit_json(**result)
-
-    differences = cluster_differences(existing, providers, strategy, insights)
-    current_tags = {tag["key"]: tag["value"] for tag in existing.get("tags", [])}
-    tags_to_set, tags_to_unset = compare_aws_tags(current_tags, tags, module.params["purge_tags"]) if tags is not None else ({}, [])
-    changed = bool(differences or tags_to_set or tags_to_unset)
-    result = dict(changed=changed)
-    if module._diff:
-        wanted_tags = {key: value for key, value in current_tags.items() if key not in tags_to_unset}
-        wanted_tags.update(tags_to_set)
-        result["diff"] = dict(before=comparable(existing), after={
-            "capacity_providers": sorted(providers), "default_capacity_provider_strategy": strategy,
-            "container_insights": insights, "tags": wanted_tags})
-    if changed and not module.check_mode:
-        try:
-            if "capacity_providers" in differences:
-                client.put_cluster_capacity_providers(
-                    cluster=name, capacityProviders=providers, defaultCapacityProviderStrategy=strategy, aws_retry=True)
-            if "settings" in differences:
-                client.update_cluster(cluster=name, settings=settings, aws_retry=True)
-            if tags_to_unset:
-                client.untag_resource(resourceArn=existing["clusterArn"], tagKeys=tags_to_unset, aws_retry=True)
-            if tags_to_set:
-                client.tag_resource(resourceArn=existing["clusterArn"],
-                                    tags=[{"key": key, "value": value} for key, value in tags_to_set.items()], aws_retry=True)
-        except BOTO_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Failed to update the ECS cluster {name}")
-        existing = describe(client, module, name)
-    result["cluster"] = output(existing)
+    cluster = Cluster(module, retries.client(module, "ecs"))
+    try:
+        result = cluster.present() if present else cluster.absent()
+    except AnsibleAWSError as e:
+        e.kwargs.setdefault("changed", cluster.written)
+        fail_json_aws_error(module, e)
     module.exit_json(**result)
 
 

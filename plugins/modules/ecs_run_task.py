@@ -255,15 +255,15 @@ task:
       returned: when a task was started
       sample: llmops/litellm_ecs
     created_at:
-      description: When the task was created (ISO 8601).
+      description: When the task was created (ISO 8601, UTC).
       type: str
       returned: when a task was started
-      sample: "2025-01-31T12:00:00+00:00"
+      sample: "2025-01-31T12:00:00Z"
     stopped_at:
-      description: When the task stopped (ISO 8601).
+      description: When the task stopped (ISO 8601, UTC).
       type: str
       returned: when a task was started
-      sample: "2025-01-31T12:02:10+00:00"
+      sample: "2025-01-31T12:02:10Z"
     containers:
       description: The task's containers.
       type: list
@@ -337,16 +337,9 @@ seconds:
 import time
 import uuid
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import RunTaskError
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import decisive_container
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import describe_task
@@ -354,11 +347,14 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task im
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import judge_stopped
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import log_stream
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import run_request
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import stopped_verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import timeout_message
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Budget
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import waiter_for
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import backing_off
 
 
@@ -369,7 +365,7 @@ class TaskRunner:
         self.module = module
         self.params = module.params
         self.cluster = module.params["cluster"]
-        self.client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = retries.client(module, "ecs")
         self.budget = Budget(module.params["wait_timeout"], clock=time.monotonic)
         self.result = dict(changed=False, task={}, log_stream=None, container_name=None, request={}, seconds=0.0)
 
@@ -389,45 +385,37 @@ class TaskRunner:
 
     # --- reading -------------------------------------------------------------------------------------
 
-    def task_definition(self):
-        name = self.params["task_definition"]
+    @AWSErrors.common_error_handler("describe the task definition {name}")
+    def task_definition(self, name):
         try:
-            return self.client.describe_task_definition(aws_retry=True, taskDefinition=name)["taskDefinition"]
+            return self.client.describe_task_definition(taskDefinition=name)["taskDefinition"]
         except is_boto3_error_code("ClientException"):
             self.fail(
                 f"The task definition {name} does not exist in region {self.module.region}. Register it first (for example "
                 f"with community.aws.ecs_taskdefinition), or correct task_definition (an ARN, family:revision or a family)."
             )
-        except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to describe the task definition {name}")
         return None
 
+    @AWSErrors.common_error_handler("describe the ECS cluster {self.cluster}")
     def check_cluster(self):
-        try:
-            clusters = self.client.describe_clusters(aws_retry=True, clusters=[self.cluster])["clusters"]
-        except (BotoCoreError, ClientError) as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe the ECS cluster {self.cluster}")
+        clusters = self.client.describe_clusters(clusters=[self.cluster])["clusters"]
         if not any(cluster.get("status") == "ACTIVE" for cluster in clusters):
             self.missing_cluster()
 
+    @AWSErrors.common_error_handler("describe the ECS task {arn}")
     def describe(self, arn):
-        try:
-            tasks = self.client.describe_tasks(aws_retry=True, cluster=self.cluster, tasks=[arn], include=["TAGS"])["tasks"]
-        except (BotoCoreError, ClientError) as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe the ECS task {arn}", **self.result)
+        tasks = self.client.describe_tasks(cluster=self.cluster, tasks=[arn], include=["TAGS"])["tasks"]
         return tasks[0] if tasks else None
 
     # --- running -------------------------------------------------------------------------------------
 
+    @AWSErrors.common_error_handler("run a task of {request[taskDefinition]} in cluster {self.cluster}")
     def start(self, request):
         # One token for every retry of this call: ECS then starts one task, not one per attempt.
         try:
-            response = self.client.run_task(aws_retry=True, clientToken=str(uuid.uuid4()), **request)
+            response = self.client.run_task(clientToken=str(uuid.uuid4()), **request)
         except is_boto3_error_code("ClusterNotFoundException"):
             self.missing_cluster()
-        except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(
-                e, msg=f"Failed to run a task of {request['taskDefinition']} in cluster {self.cluster}", **self.result)
         tasks = response.get("tasks") or []
         if not tasks:
             self.fail(failures_message(response.get("failures"), self.cluster, request["taskDefinition"]),
@@ -436,7 +424,7 @@ class TaskRunner:
 
     def run(self):
         params = self.params
-        definition = self.task_definition()
+        definition = self.task_definition(params["task_definition"])
         try:
             container = decisive_container(definition, params["container_name"])
             request = run_request(params, definition["taskDefinitionArn"])
@@ -454,7 +442,7 @@ class TaskRunner:
             self.exit()
 
         arn = task["taskArn"]
-        waiter = Waiter(lambda: self.describe(arn), stopped_verdict, clock=time.monotonic, sleep=time.sleep)
+        waiter = waiter_for("task_stopped", lambda: self.describe(arn), check_mode=self.module.check_mode, clock=time.monotonic, sleep=time.sleep)
         outcome = waiter.wait(timeout=self.budget.remaining(), **backing_off(params["wait_sleep"]))
         last = outcome.value or task
         self.result["task"] = describe_task(outcome.value) or self.result["task"]
@@ -504,7 +492,13 @@ def main():
     )
     if module.params["wait_timeout"] < 0 or module.params["wait_sleep"] < 1:
         module.fail_json(msg="wait_timeout must be 0 or more and wait_sleep 1 or more (seconds).")
-    TaskRunner(module).run()
+    runner = TaskRunner(module)
+    try:
+        runner.run()
+    except AnsibleAWSError as e:
+        # What the run got to (the task it started, the request) goes with the failure, as with every other one.
+        e.kwargs = {**runner.result, "seconds": round(runner.budget.elapsed(), 1), **e.kwargs}
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,11 @@ description:
     that one is C(PRIMARY) with C(rolloutState=COMPLETED), and as many tasks run as are desired. It fails
     at once when the deployment fails (C(rolloutState=FAILED), set by the deployment circuit breaker) or is
     replaced (a circuit breaker rollback makes the previous task definition C(PRIMARY) again), and fails when
-    O(wait_timeout) is spent. Its message then quotes the service's latest events and, for the service's
-    latest stopped tasks, their stopped reason and their containers' exit codes and reasons.
+    O(wait_timeout) is spent. Its message then gives the verdict, the service's latest events (repeats once, with a
+    count) and, for the service's latest stopped tasks, their stopped reason and their containers' exit codes and
+    reasons (each distinct reason once, with a count). These are worded as M(llmops.litellm_ecs.ecs_service_diagnostics)
+    words them (one renderer makes both messages), so a C(rescue) asks that module only for what this message does not
+    say - the target health and the log lines - with its O(llmops.litellm_ecs.ecs_service_diagnostics#module:sections).
   - With O(state=absent) the service is scaled to 0 tasks, deleted, and (with O(wait=true)) waited for until
     it is C(INACTIVE).
 author:
@@ -401,7 +404,7 @@ service:
       type: list
       elements: dict
       returned: when the service exists
-      sample: [{"id": "a1b2", "created_at": "2025-01-01T12:00:00+00:00", "message": "(service litellm) has reached a steady state."}]
+      sample: [{"id": "a1b2", "created_at": "2025-01-01T12:00:00Z", "message": "(service litellm) has reached a steady state."}]
     enable_execute_command:
       description: Whether ECS Exec is enabled.
       type: bool
@@ -472,26 +475,24 @@ deployment:
 stopped_tasks:
   description:
     - When the service did not become steady, why its latest stopped tasks stopped (one line each, with the
-      containers' exit codes and reasons). The same lines are part of the failure message.
+      containers' exit codes and reasons). The failure message has the same reasons, each distinct one once.
+    - Returned only with the failure message that renders the service events and the stopped tasks, so a C(rescue)
+      can tell whether to ask M(llmops.litellm_ecs.ecs_service_diagnostics) for them again.
   returned: on failure to reach a steady state
   type: list
   elements: str
-  sample: ["task 0a1b2c (litellm:7) stopped 2025-01-01 12:00:00: Essential container in task exited [EssentialContainerExited]; container litellm: exit code 1"]
+  sample:
+    - "task 0a1b2c (litellm:7) stopped 2025-01-01T12:00:00Z: Essential container in task exited [EssentialContainerExited]; container litellm: exit code 1"
 """
 
 import time
 import uuid
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import stopped_task_lines
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import ServiceError
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import create_request
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import deployment_summary
@@ -499,23 +500,20 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service imp
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import diff_view
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import differences
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import failure_message
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import inactive_verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import launch_conflict
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import primary_deployment
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import settings_of
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import steady_verdict
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import stopped_task_lines
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import tag_dict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import update_request
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import wanted_settings
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import mount_targets_verdict
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Budget
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import primary_deployment
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import waiter_for
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import backing_off
-
-
-def aws_errors():
-    return (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
 
 
 class ServiceManager:
@@ -526,7 +524,7 @@ class ServiceManager:
         self.params = module.params
         self.name = module.params["name"]
         self.cluster = module.params["cluster"]
-        self.client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = retries.client(module, "ecs")
         self.budget = Budget(module.params["wait_timeout"], clock=time.monotonic)
 
     # --- reading -------------------------------------------------------------------------------------
@@ -539,23 +537,23 @@ class ServiceManager:
             ),
         )
 
+    @AWSErrors.common_error_handler("describe the ECS service {self.name} in cluster {self.cluster}")
     def get(self):
         """The service (with its tags), or None when it does not exist or is INACTIVE."""
         try:
-            found = self.client.describe_services(aws_retry=True, cluster=self.cluster, services=[self.name], include=["TAGS"])
+            found = self.client.describe_services(cluster=self.cluster, services=[self.name], include=["TAGS"])
         except is_boto3_error_code("ClusterNotFoundException"):
             if self.params["state"] == "absent":
                 return None
             self.missing_cluster()
-        except aws_errors() as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to describe the ECS service {self.name} in cluster {self.cluster}")
         services = [service for service in found.get("services") or [] if service.get("status") != "INACTIVE"]
         return services[0] if services else None
 
+    @AWSErrors.common_error_handler("describe the task definition {task_definition}")
     def resolve_task_definition(self, task_definition):
         """The task definition ``task_definition`` names (ARN, family:revision or family), as DescribeTaskDefinition gives it."""
         try:
-            found = self.client.describe_task_definition(aws_retry=True, taskDefinition=task_definition)
+            found = self.client.describe_task_definition(taskDefinition=task_definition)
         except is_boto3_error_code("ClientException"):
             self.module.fail_json(
                 msg=(
@@ -564,26 +562,27 @@ class ServiceManager:
                     f"or a family)."
                 ),
             )
-        except aws_errors() as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to describe the task definition {task_definition}")
         return found["taskDefinition"]
 
-    def stopped_tasks(self):
-        """The service's stopped tasks, described (best effort: a failure here must not hide the real one)."""
-        try:
-            arns = self.client.list_tasks(aws_retry=True, cluster=self.cluster, serviceName=self.name,
-                                          desiredStatus="STOPPED", maxResults=100)["taskArns"]
-            if not arns:
-                return []
-            return self.client.describe_tasks(aws_retry=True, cluster=self.cluster, tasks=arns)["tasks"]
-        except aws_errors() as e:
-            self.module.warn(f"Could not list the stopped tasks of the ECS service {self.name}: {e}")
+    @AWSErrors.common_error_handler("list the stopped tasks of the ECS service {self.name}")
+    def read_stopped_tasks(self):
+        arns = self.client.list_tasks(cluster=self.cluster, serviceName=self.name, desiredStatus="STOPPED", maxResults=100)["taskArns"]
+        if not arns:
             return []
+        return self.client.describe_tasks(cluster=self.cluster, tasks=arns)["tasks"]
+
+    def stopped_tasks(self):
+        """The service's stopped tasks, described; None when they could not be read (a failure here must not hide the real one)."""
+        try:
+            return self.read_stopped_tasks()
+        except AnsibleAWSError as e:
+            self.module.warn(f"{e}; the failure report leaves them out.")
+            return None
 
     # --- waiting -------------------------------------------------------------------------------------
 
-    def wait(self, judge):
-        waiter = Waiter(self.get, judge, clock=time.monotonic, sleep=time.sleep)
+    def wait(self, predicate, **arguments):
+        waiter = waiter_for(predicate, self.get, check_mode=self.module.check_mode, clock=time.monotonic, sleep=time.sleep, **arguments)
         return waiter.wait(timeout=self.budget.remaining(), **backing_off(self.params["wait_sleep"]))
 
     def wait_for_mount_targets(self, definition):
@@ -592,16 +591,10 @@ class ServiceManager:
                                if volume.get("efsVolumeConfiguration")})
         if not file_systems:
             return
-        efs = self.module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
+        efs = retries.client(self.module, "efs")
         for file_system in file_systems:
-            def fetch(file_system=file_system):
-                try:
-                    return efs.describe_mount_targets(aws_retry=True, FileSystemId=file_system)["MountTargets"]
-                except aws_errors() as e:
-                    self.module.fail_json_aws(e, msg=f"Failed to describe the mount targets of {file_system}, which the task definition mounts")
-                return []
-
-            outcome = Waiter(fetch, mount_targets_verdict, clock=time.monotonic, sleep=time.sleep).wait(
+            outcome = waiter_for("mount_targets_available", lambda file_system=file_system: self.mount_targets(efs, file_system),
+                                 check_mode=self.module.check_mode, clock=time.monotonic, sleep=time.sleep).wait(
                 timeout=self.budget.remaining(), **backing_off(self.params["wait_sleep"]))
             if not outcome.ready:
                 self.module.fail_json(
@@ -612,24 +605,30 @@ class ServiceManager:
                     changed=self.changed,
                 )
 
+    @AWSErrors.common_error_handler("describe the mount targets of {file_system}, which the task definition mounts")
+    def mount_targets(self, efs, file_system):
+        return efs.describe_mount_targets(FileSystemId=file_system)["MountTargets"]
+
     def wait_steady(self, deployment_id):
-        outcome = self.wait(lambda service: steady_verdict(service, deployment_id))
+        outcome = self.wait("service_steady", deployment_id=deployment_id)
         if outcome.ready:
             return outcome.value
         service = outcome.value
         tasks = self.stopped_tasks()
         deployment = next((d for d in (service or {}).get("deployments") or [] if d.get("id") == deployment_id), None)
+        report = dict(service=describe(service), deployment=deployment_summary(deployment or primary_deployment(service)))
+        if tasks is not None:
+            # Only what was read: without it a rescue asks the diagnostics for the stopped tasks again.
+            report["stopped_tasks"] = stopped_task_lines(tasks)
         self.module.fail_json(
             msg=failure_message(self.name, self.cluster, outcome, self.params["wait_timeout"], service, tasks),
             changed=self.changed,
-            service=describe(service),
-            deployment=deployment_summary(deployment or primary_deployment(service)),
-            stopped_tasks=stopped_task_lines(tasks),
+            **report,
         )
         return None
 
     def wait_inactive(self, what):
-        outcome = self.wait(inactive_verdict)
+        outcome = self.wait("service_inactive")
         if not outcome.ready:
             self.module.fail_json(
                 msg=(
@@ -643,44 +642,41 @@ class ServiceManager:
 
     # --- changing ------------------------------------------------------------------------------------
 
+    # Whether a call that changes the service has gone through: a failure after it reports changed=true.
     changed = False
 
+    @AWSErrors.common_error_handler("create the ECS service {self.name} in cluster {self.cluster}")
     def create(self, wanted, tags):
         request = create_request(self.name, self.cluster, wanted, tags)
         # One token for every retry of this call: ECS then creates one service, not fail on the second attempt.
         request["clientToken"] = str(uuid.uuid4())
-        try:
-            return self.client.create_service(aws_retry=True, **request)["service"]
-        except aws_errors() as e:
-            self.module.fail_json_aws(e, msg=f"Failed to create the ECS service {self.name} in cluster {self.cluster}")
-        return None
+        service = self.client.create_service(**request)["service"]
+        self.changed = True
+        return service
 
+    @AWSErrors.common_error_handler("update the ECS service {self.name} in cluster {self.cluster}")
     def update(self, request):
-        try:
-            return self.client.update_service(aws_retry=True, **request)["service"]
-        except aws_errors() as e:
-            self.module.fail_json_aws(e, msg=f"Failed to update the ECS service {self.name} in cluster {self.cluster}")
-        return None
+        service = self.client.update_service(**request)["service"]
+        self.changed = True
+        return service
 
-    def update_tags(self, arn, to_set, to_unset):
-        try:
-            if to_unset:
-                self.client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=list(to_unset))
-            if to_set:
-                tags = [{"key": key, "value": str(value)} for key, value in to_set.items()]
-                self.client.tag_resource(aws_retry=True, resourceArn=arn, tags=tags)
-        except aws_errors() as e:
-            self.module.fail_json_aws(e, msg=f"Failed to update the tags of the ECS service {self.name}")
+    @AWSErrors.common_error_handler("update the tags of the ECS service {self.name}")
+    def update_tags(self, arn, tags):
+        if tags.to_unset:
+            self.client.untag_resource(resourceArn=arn, tagKeys=list(tags.to_unset))
+            self.changed = True
+        if tags.to_set:
+            self.client.tag_resource(resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(tags.to_set, "key", "value"))
+            self.changed = True
 
+    @AWSErrors.deletion_error_handler("delete the ECS service {self.name} in cluster {self.cluster}", missing=("ServiceNotFoundException",))
     def delete(self, service):
-        try:
-            if service.get("desiredCount", 0) > 0:
-                self.client.update_service(aws_retry=True, cluster=self.cluster, service=self.name, desiredCount=0)
-            self.client.delete_service(aws_retry=True, cluster=self.cluster, service=self.name)
-        except is_boto3_error_code("ServiceNotFoundException"):
-            return
-        except aws_errors() as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to delete the ECS service {self.name} in cluster {self.cluster}")
+        if service.get("desiredCount", 0) > 0:
+            self.client.update_service(cluster=self.cluster, service=self.name, desiredCount=0)
+            self.changed = True
+        self.client.delete_service(cluster=self.cluster, service=self.name)
+        self.changed = True
+        return True
 
     # --- the two states ------------------------------------------------------------------------------
 
@@ -688,10 +684,10 @@ class ServiceManager:
         existing = self.get()
         result = dict(changed=False, service={}, deployment={})
         if self.module._diff:
-            before = diff_view(self.name, self.cluster, settings_of(existing), tag_dict(existing.get("tags"))) if existing else {}
+            before = diff_view(self.name, self.cluster, settings_of(existing), read_tags(existing.get("tags"))) if existing else {}
             result["diff"] = dict(before=before, after={})
         if existing and existing.get("status") == "ACTIVE":
-            result["changed"] = self.changed = True
+            result["changed"] = True
             if not self.module.check_mode:
                 self.delete(existing)
                 if self.params["wait"]:
@@ -731,18 +727,14 @@ class ServiceManager:
             if conflict:
                 self.module.fail_json(msg=conflict)
 
-        current_tags = tag_dict(existing.get("tags")) if existing else {}
-        tags = params["tags"]
-        to_set, to_unset = compare_aws_tags(current_tags, tags or {}, params["purge_tags"] and tags is not None)
-        final_tags = {key: value for key, value in current_tags.items() if key not in to_unset}
-        final_tags.update({key: str(value) for key, value in to_set.items()})
+        current_tags = read_tags(existing.get("tags")) if existing else {}
+        tags = tag_changes(current_tags, params["tags"], params["purge_tags"])
         changed_settings = differences(current, wanted) if existing else list(wanted)
-        self.changed = not existing or bool(changed_settings) or bool(to_set) or bool(to_unset)
 
-        result = dict(changed=self.changed)
+        result = dict(changed=not existing or bool(changed_settings) or bool(tags))
         if self.module._diff:
             before = diff_view(self.name, self.cluster, current, current_tags) if existing else {}
-            result["diff"] = dict(before=before, after=diff_view(self.name, self.cluster, wanted, final_tags))
+            result["diff"] = dict(before=before, after=diff_view(self.name, self.cluster, wanted, tags.after))
         if self.module.check_mode:
             result.update(service=describe(existing), deployment=deployment_summary(primary_deployment(existing)))
             self.module.exit_json(**result)
@@ -750,12 +742,12 @@ class ServiceManager:
         if params["wait"] and (not existing or "task_definition" in changed_settings):
             self.wait_for_mount_targets(definition)
         if not existing:
-            service = self.create(wanted, final_tags)
+            service = self.create(wanted, tags.after)
         else:
             service = existing
             # Tags first: with propagate_tags SERVICE the tasks of the new deployment get the service's tags at launch.
-            if to_set or to_unset:
-                self.update_tags(existing["serviceArn"], to_set, to_unset)
+            if tags:
+                self.update_tags(existing["serviceArn"], tags)
             if changed_settings:
                 service = self.update(update_request(self.name, self.cluster, wanted, changed_settings))
         tracked = primary_deployment(service)
@@ -763,7 +755,7 @@ class ServiceManager:
 
         if params["wait"]:
             service = self.wait_steady(deployment_id)
-        elif self.changed:
+        elif result["changed"]:
             service = self.get() or service
         deployment = next((d for d in service.get("deployments") or [] if d.get("id") == deployment_id), None)
         result.update(service=describe(service), deployment=deployment_summary(deployment or primary_deployment(service)))
@@ -837,10 +829,14 @@ def main():
     if module.params["wait_timeout"] < 0 or module.params["wait_sleep"] < 1:
         module.fail_json(msg="wait_timeout must be 0 or more and wait_sleep 1 or more (seconds).")
     manager = ServiceManager(module)
-    if module.params["state"] == "absent":
-        manager.absent()
-    else:
-        manager.present()
+    try:
+        if module.params["state"] == "absent":
+            manager.absent()
+        else:
+            manager.present()
+    except AnsibleAWSError as e:
+        e.kwargs.setdefault("changed", manager.changed)
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,11 @@ description:
     of the service), unless O(log_group) and O(log_stream_prefix) are given. When no stopped task has a log
     stream, the newest stream of the container in the group (C(DescribeLogStreams) by last event time) is read
     instead, and the message says so. Anything that looks like a key (C(sk-...), C(Bearer ...), an AWS access
-    key id, a password in a URL, C(api_key=...)) is masked in the log lines.
+    key id, a password in a URL, C(api_key=...)) is masked in the log lines and throughout RV(message).
+  - B(Sections.) O(sections) chooses which of these parts are read and shown. They are worded as in the failure
+    message of M(llmops.litellm_ecs.ecs_service) - both messages are rendered by the same functions - so the rescue
+    of a rollout that did not become steady, whose message has already given the verdict, the service events and the
+    stopped tasks, asks only for V(targets) and V(log_lines), and the two texts together say nothing twice.
   - B(Degrades instead of failing.) The module is run while something has already failed, so nothing it cannot
     read fails it - a missing cluster or service, a missing log group or stream, a missing permission; each
     becomes a short note at the end of RV(message) and in RV(notes). It fails only on invalid options.
@@ -98,6 +102,19 @@ options:
     description:
       - A sentence put first in RV(message), for example the failure that made the playbook ask for diagnostics.
     type: str
+  sections:
+    description:
+      - Which parts to read, show in RV(message) and return. RV(message) has them in the order of the choices, whatever
+        the order given; the result of a part left out is an empty list.
+      - V(service) - the service's status, task counts and deployments (RV(deployments)); V(stopped_tasks) - the stopped
+        tasks by reason (RV(stopped_tasks)); V(targets) - the target health (RV(targets)); V(events) - the service
+        events (RV(events)); V(log_lines) - the last log lines (RV(log_lines)), found through the stopped tasks'
+        streams also when V(stopped_tasks) is left out.
+      - O(context) and the notes on what could not be read are shown whatever the sections.
+    type: list
+    elements: str
+    choices: [service, stopped_tasks, targets, events, log_lines]
+    default: [service, stopped_tasks, targets, events, log_lines]
 attributes:
   check_mode:
     support: full
@@ -158,6 +175,27 @@ EXAMPLES = r"""
       ansible.builtin.fail:
         msg: "{{ __diagnostics.message }}"
 
+- name: Roll out the service; on failure, add to its message only what the message does not say
+  block:
+    - name: Run the service and wait until it is steady
+      llmops.litellm_ecs.ecs_service:
+        name: litellm
+        cluster: litellm
+        task_definition: "{{ task_definition_arn }}"
+      register: __service
+  rescue:
+    - name: Gather the target health and the last log lines (the rollout's message has the events and stopped tasks)
+      llmops.litellm_ecs.ecs_service_diagnostics:
+        cluster: litellm
+        service: litellm
+        # Only a rollout that did not become steady reports stopped_tasks; after any other failure, ask for everything.
+        sections: "{{ ['targets', 'log_lines'] if __service.stopped_tasks is defined else omit }}"
+      register: __diagnostics
+
+    - name: Fail with both
+      ansible.builtin.fail:
+        msg: "{{ [__service.msg, __diagnostics.message] | select | join('\n\n') }}"
+
 - name: Everything, with the log group given and a longer message
   llmops.litellm_ecs.ecs_service_diagnostics:
     cluster: litellm
@@ -175,8 +213,8 @@ RETURN = r"""
 message:
   description:
     - The diagnostics as text of paragraphs separated by blank lines - O(context), the service and its deployments,
-      the stopped tasks by reason, the targets that are not healthy, the service events, the last log lines, and
-      notes on what could not be read. At most O(max_chars) characters.
+      the stopped tasks by reason, the targets that are not healthy, the service events, the last log lines (those of
+      them O(sections) asks for), and notes on what could not be read. At most O(max_chars) characters.
   returned: always
   type: str
   sample: |-
@@ -186,15 +224,17 @@ message:
     Stopped tasks (latest 2), by reason:
       - 2 tasks: Essential container in task exited [EssentialContainerExited]; container litellm: exit code 1 (latest: ...)
 events:
-  description: The service's latest events, newest first, repeats (differing only in task ids) folded into the newest one.
+  description:
+    - The service's latest events, newest first, repeats (differing only in task ids) folded into the newest one.
+    - Empty when O(sections) leaves out V(events).
   returned: always
   type: list
   elements: dict
   contains:
     created_at:
-      description: When the newest event of the group happened (ISO 8601).
+      description: When the newest event of the group happened (ISO 8601, UTC).
       type: str
-      sample: "2025-01-02T03:04:05+00:00"
+      sample: "2025-01-02T03:04:05Z"
     message:
       description: The newest event's message.
       type: str
@@ -204,7 +244,7 @@ events:
       type: int
       sample: 3
 deployments:
-  description: The service's deployments.
+  description: The service's deployments; empty when O(sections) leaves out V(service).
   returned: always
   type: list
   elements: dict
@@ -246,7 +286,7 @@ deployments:
       type: int
       sample: 2
 stopped_tasks:
-  description: The latest stopped tasks, newest first.
+  description: The latest stopped tasks, newest first; empty when O(sections) leaves out V(stopped_tasks).
   returned: always
   type: list
   elements: dict
@@ -264,9 +304,9 @@ stopped_tasks:
       type: str
       sample: litellm:3
     stopped_at:
-      description: When the task stopped (ISO 8601).
+      description: When the task stopped (ISO 8601, UTC).
       type: str
-      sample: "2025-01-02T03:04:05+00:00"
+      sample: "2025-01-02T03:04:05Z"
     stopped_reason:
       description: Why ECS stopped the task.
       type: str
@@ -281,7 +321,7 @@ stopped_tasks:
       elements: dict
       sample: [{"name": "litellm", "exit_code": 1, "reason": null, "last_status": "STOPPED"}]
 targets:
-  description: Every target of the target groups read, healthy ones included.
+  description: Every target of the target groups read, healthy ones included; empty when O(sections) leaves out V(targets).
   returned: always
   type: list
   elements: dict
@@ -315,7 +355,7 @@ targets:
       type: str
       sample: Request timed out
 log_lines:
-  description: The last log lines read, oldest first, keys masked.
+  description: The last log lines read, oldest first, keys masked; empty when O(sections) leaves out V(log_lines).
   returned: always
   type: list
   elements: dict
@@ -325,9 +365,9 @@ log_lines:
       type: str
       sample: litellm/litellm/0123456789abcdef0123456789abcdef
     timestamp:
-      description: When the line was logged (ISO 8601).
+      description: When the line was logged (ISO 8601, UTC, to the second).
       type: str
-      sample: "2025-01-02T03:04:05.123000+00:00"
+      sample: "2025-01-02T03:04:05Z"
     message:
       description: The line.
       type: str
@@ -340,128 +380,141 @@ notes:
   sample: ["log lines: AccessDeniedException: User is not authorized to perform logs:GetLogEvents"]
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BotoCoreError = ClientError = None
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import newest_tasks
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import EVENTS
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import LOG_LINES
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import SECTIONS
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import SERVICE
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import STOPPED_TASKS
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import TARGETS
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import event_groups
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_report import newest_tasks
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import DEFAULT_CONTAINER
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import MIN_MAX_CHARS
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import compose
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import deployments_of
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import error_text
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import event_groups
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import error_note
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import log_line_entries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import log_settings
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import public_events
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import public_log_lines
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import stopped_task_entry
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import stopped_task_groups
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import stream_name
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_diagnostics import target_entries
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
 
 # DescribeTasks takes at most 100 tasks per call; DescribeLogStreams lists at most 50 streams per call.
 DESCRIBE_TASKS_MAX = 100
 NEWEST_STREAMS = 50
-
-
-class Unreadable(Exception):
-    """A part of the diagnostics could not be read; the message is the note to show."""
-
-
-def aws_error(e):
-    """The note for an AWS error: its code and message."""
-    if ClientError is not None and isinstance(e, ClientError):
-        error = e.response.get("Error") or {}
-        return error_text(error.get("Code"), error.get("Message"))
-    return str(e)
-
-
-def error_code(e):
-    if ClientError is not None and isinstance(e, ClientError):
-        return (e.response.get("Error") or {}).get("Code")
-    return None
+# The reads are best effort, made while something has already failed: a call throttled three times running is left
+# out (with a note), not waited for.
+MAX_ATTEMPTS = 3
 
 
 class Diagnostics:
-    """One run: read every part, best effort, and keep a note of each part that could not be read."""
+    """One run: read every part asked for, best effort, and keep a note of each part that could not be read."""
 
     def __init__(self, module):
         self.module = module
         self.params = module.params
         self.cluster = module.params["cluster"]
         self.name = module.params["service"]
+        self.sections = module.params["sections"]
         self.notes = []
         self._clients = {}
 
     def client(self, name):
         if name not in self._clients:
-            self._clients[name] = self.module.client(name, retry_decorator=AWSRetry.jittered_backoff(retries=3))
+            self._clients[name] = retries.client(self.module, name, max_attempts=MAX_ATTEMPTS)
         return self._clients[name]
 
-    def call(self, service, operation, **kwargs):
-        try:
-            return getattr(self.client(service), operation)(aws_retry=True, **kwargs)
-        except BOTO_ERRORS as e:
-            raise Unreadable(aws_error(e)) from e
+    # --- the AWS reads -----------------------------------------------------------------------------------
 
-    # --- the parts ---------------------------------------------------------------------------------------
-
-    def service(self):
+    @AWSErrors.common_error_handler("describe the ECS service {self.name} in cluster {self.cluster}")
+    def describe_service(self):
         """(service, why it is missing): the service as DescribeServices reports it, or None and a reason."""
         try:
-            found = self.client("ecs").describe_services(aws_retry=True, cluster=self.cluster, services=[self.name])
-        except BOTO_ERRORS as e:
-            if error_code(e) == "ClusterNotFoundException":
-                return None, f"the cluster {self.cluster} was not found"
-            self.notes.append(f"service: {aws_error(e)}")
-            return None, "could not be read"
+            found = self.client("ecs").describe_services(cluster=self.cluster, services=[self.name])
+        except is_boto3_error_code("ClusterNotFoundException"):
+            return None, f"the cluster {self.cluster} was not found"
         services = found.get("services") or []
         if services:
             return services[0], None
         reasons = ", ".join(failure.get("reason") or "" for failure in found.get("failures") or []) or "MISSING"
         return None, f"not found ({reasons})"
 
+    @AWSErrors.list_error_handler("list the stopped tasks of the ECS service {self.name}", default_value=(),
+                                  missing=("ServiceNotFoundException",))
+    def stopped_task_arns(self):
+        arns = []
+        paginator = self.client("ecs").get_paginator("list_tasks")
+        for page in paginator.paginate(cluster=self.cluster, serviceName=self.name, desiredStatus="STOPPED"):
+            arns.extend(page.get("taskArns") or [])
+        return arns
+
+    @AWSErrors.common_error_handler("describe the stopped tasks of the ECS service {self.name}")
+    def describe_tasks(self, arns):
+        tasks = []
+        for start in range(0, len(arns), DESCRIBE_TASKS_MAX):
+            tasks.extend(self.client("ecs").describe_tasks(cluster=self.cluster, tasks=arns[start:start + DESCRIBE_TASKS_MAX])["tasks"])
+        return tasks
+
+    @AWSErrors.common_error_handler("read the target health of {arn}")
+    def describe_target_health(self, arn):
+        return self.client("elbv2").describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+
+    @AWSErrors.common_error_handler("describe the task definition {arn}")
+    def describe_task_definition(self, arn):
+        return self.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
+
+    @AWSErrors.list_error_handler("read the log stream {stream} of {group}", default_value=(), missing=("ResourceNotFoundException",))
+    def read_stream(self, group, stream):
+        """The last log events of one stream (none when the stream does not exist)."""
+        return self.client("logs").get_log_events(logGroupName=group, logStreamName=stream, startFromHead=False,
+                                                  limit=self.params["log_lines"])["events"]
+
+    @AWSErrors.common_error_handler("list the log streams of {group}")
+    def newest_streams(self, group):
+        return self.client("logs").describe_log_streams(logGroupName=group, orderBy="LastEventTime", descending=True,
+                                                        limit=NEWEST_STREAMS)["logStreams"]
+
+    # --- the parts ---------------------------------------------------------------------------------------
+
+    def service(self):
+        """(service, why it is missing)."""
+        try:
+            return self.describe_service()
+        except AnsibleAWSError as e:
+            self.notes.append(f"service: {error_note(e)}")
+            return None, "could not be read"
+
     def stopped_tasks(self, cluster_exists):
-        if not cluster_exists or self.params["stopped_task_limit"] <= 0:
+        """(the latest stopped tasks, how many stopped in all): for their section, and for the log lines' stream."""
+        wanted = STOPPED_TASKS in self.sections or (LOG_LINES in self.sections and self.params["log_lines"] > 0)
+        if not cluster_exists or not wanted or self.params["stopped_task_limit"] <= 0:
             return [], 0
         try:
-            arns = []
-            paginator = self.client("ecs").get_paginator("list_tasks")
-            for page in paginator.paginate(cluster=self.cluster, serviceName=self.name, desiredStatus="STOPPED"):
-                arns.extend(page.get("taskArns") or [])
-            tasks = []
-            for start in range(0, len(arns), DESCRIBE_TASKS_MAX):
-                tasks.extend(self.call("ecs", "describe_tasks", cluster=self.cluster, tasks=arns[start:start + DESCRIBE_TASKS_MAX])["tasks"])
-        except Unreadable as e:
-            self.notes.append(f"stopped tasks: {e}")
-            return [], 0
-        except BOTO_ERRORS as e:  # the paginator does not retry through aws_retry
-            if error_code(e) != "ServiceNotFoundException":
-                self.notes.append(f"stopped tasks: {aws_error(e)}")
+            tasks = self.describe_tasks(list(self.stopped_task_arns()))
+        except AnsibleAWSError as e:
+            self.notes.append(f"stopped tasks: {error_note(e)}")
             return [], 0
         return newest_tasks(tasks, self.params["stopped_task_limit"]), len(tasks)
 
     def target_health(self, service):
+        if TARGETS not in self.sections:
+            return []
         arns = [self.params["target_group_arn"]] if self.params["target_group_arn"] else []
         if not arns:
             arns = list(dict.fromkeys(lb["targetGroupArn"] for lb in (service or {}).get("loadBalancers") or [] if lb.get("targetGroupArn")))
         found = []
         for arn in arns:
             try:
-                descriptions = self.call("elbv2", "describe_target_health", TargetGroupArn=arn)["TargetHealthDescriptions"]
-            except Unreadable as e:
-                self.notes.append(f"target health of {arn}: {e}")
-                continue
-            found.append((arn, target_entries(arn, descriptions)))
+                found.append((arn, target_entries(arn, self.describe_target_health(arn))))
+            except AnsibleAWSError as e:
+                self.notes.append(f"target health of {arn}: {error_note(e)}")
         return found
 
     def log_location(self, service, tasks):
@@ -476,9 +529,9 @@ class Diagnostics:
                 self.notes.append("log lines: no task definition to read the log group from; set log_group and log_stream_prefix")
             return group, prefix, container
         try:
-            definition = self.call("ecs", "describe_task_definition", taskDefinition=definition_arn)["taskDefinition"]
-        except Unreadable as e:
-            self.notes.append(f"log configuration (task definition {definition_arn}): {e}")
+            definition = self.describe_task_definition(definition_arn)
+        except AnsibleAWSError as e:
+            self.notes.append(f"log configuration (task definition {definition_arn}): {error_note(e)}")
             return group, prefix, container
         settings = log_settings(definition, container)
         if settings is None:
@@ -490,19 +543,9 @@ class Diagnostics:
             self.notes.append(f"log lines: the container {settings['container']} does not log with awslogs; set log_group and log_stream_prefix")
         return group, prefix, settings["container"]
 
-    def read_stream(self, group, stream):
-        """The last log events of one stream ([] when the stream does not exist)."""
-        try:
-            return self.client("logs").get_log_events(aws_retry=True, logGroupName=group, logStreamName=stream,
-                                                      startFromHead=False, limit=self.params["log_lines"])["events"]
-        except BOTO_ERRORS as e:
-            if error_code(e) == "ResourceNotFoundException":
-                return []
-            raise Unreadable(aws_error(e)) from e
-
     def log_lines(self, service, tasks):
         """(lines, where they come from)."""
-        if self.params["log_lines"] <= 0:
+        if LOG_LINES not in self.sections or self.params["log_lines"] <= 0:
             return [], None
         group, prefix, container = self.log_location(service, tasks)
         if not group:
@@ -516,17 +559,15 @@ class Diagnostics:
                     if events:
                         return log_line_entries(stream, events, limit), f"{group} {stream} (the latest stopped task that logged)"
             wanted = f"{prefix}/{container}/" if prefix else ""
-            streams = self.call("logs", "describe_log_streams", logGroupName=group, orderBy="LastEventTime", descending=True,
-                                limit=NEWEST_STREAMS)["logStreams"]
-            for item in streams:
+            for item in self.newest_streams(group):
                 if item["logStreamName"].startswith(wanted):
                     events = self.read_stream(group, item["logStreamName"])
                     if events:
                         why = "no stopped task's stream has any" if tasks else "no stopped task is known"
                         return (log_line_entries(item["logStreamName"], events, limit),
                                 f"{group} {item['logStreamName']} (the newest stream: {why})")
-        except Unreadable as e:
-            self.notes.append(f"log lines ({group}): {e}")
+        except AnsibleAWSError as e:
+            self.notes.append(f"log lines ({group}): {error_note(e)}")
             return [], None
         self.notes.append(f"log lines: no log events in {group}" + (f" under {wanted}" if wanted else ""))
         return [], None
@@ -534,27 +575,26 @@ class Diagnostics:
     # --- the whole -------------------------------------------------------------------------------------
 
     def run(self):
-        params = self.params
+        params, sections = self.params, self.sections
         service, missing = self.service()
         cluster_exists = not (missing or "").startswith("the cluster")
         tasks, total = self.stopped_tasks(cluster_exists)
         targets = self.target_health(service)
         lines, source = self.log_lines(service, tasks)
-        events = event_groups((service or {}).get("events"), params["event_limit"]) if params["event_limit"] > 0 else []
+        events = event_groups((service or {}).get("events"), params["event_limit"]) if EVENTS in sections and params["event_limit"] > 0 else []
         message = compose(
-            self.name, self.cluster, service=service, missing=missing, events=events,
-            stopped_groups=stopped_task_groups(tasks, len(tasks)), stopped_total=total,
-            targets=targets, log_lines=lines, log_source=source, notes=self.notes, context=params["context"],
-            max_chars=params["max_chars"],
+            self.name, self.cluster, service=service, missing=missing, events=events, stopped_tasks=tasks,
+            stopped_task_limit=params["stopped_task_limit"], stopped_total=total, targets=targets, log_lines=lines,
+            log_source=source, notes=self.notes, context=params["context"], max_chars=params["max_chars"], sections=sections,
         )
         return dict(
             changed=False,
             message=message,
-            events=public_events(events),
-            deployments=deployments_of(service),
-            stopped_tasks=[stopped_task_entry(task) for task in tasks],
+            events=events,
+            deployments=deployments_of(service) if SERVICE in sections else [],
+            stopped_tasks=[stopped_task_entry(task) for task in tasks] if STOPPED_TASKS in sections else [],
             targets=[entry for arn_entries in targets for entry in arn_entries[1]],
-            log_lines=public_log_lines(lines),
+            log_lines=lines,
             notes=list(self.notes),
         )
 
@@ -573,6 +613,7 @@ def main():
             log_lines=dict(type="int", default=20),
             max_chars=dict(type="int", default=4000),
             context=dict(type="str"),
+            sections=dict(type="list", elements="str", choices=list(SECTIONS), default=list(SECTIONS)),
         ),
         supports_check_mode=True,
     )
@@ -584,7 +625,11 @@ def main():
         module.fail_json(msg=f"max_chars must be at least {MIN_MAX_CHARS}, got {params['max_chars']}.")
     if params["log_lines"] > 10000:
         module.fail_json(msg=f"log_lines must be at most 10000 (the GetLogEvents limit), got {params['log_lines']}.")
-    module.exit_json(**Diagnostics(module).run())
+    # Each read turns its own AWS error into a note; one that escapes them fails the module as in every other module.
+    try:
+        module.exit_json(**Diagnostics(module).run())
+    except AnsibleAWSError as e:
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

@@ -301,19 +301,9 @@ changes:
     - "delete target-tracking policy old-cpu (ECSServiceAverageCPUUtilization at 50.0), not in policies"
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_scaling import DIMENSION
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_scaling import NAMESPACE
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_scaling import ScalingError
@@ -324,111 +314,126 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_sca
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_scaling import target_settings
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_scaling import validate
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service_scaling import wanted_policy
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+
+MISSING = ("ObjectNotFoundException",)
 
 
-def describe(client, module, rid):
-    """The scalable target and the scaling policies of ``rid``, in the module's shape."""
-    try:
-        targets = paginated_query_with_retries(
-            client, "describe_scalable_targets", ServiceNamespace=NAMESPACE, ResourceIds=[rid], ScalableDimension=DIMENSION,
-        )["ScalableTargets"]
-        policies = paginated_query_with_retries(
-            client, "describe_scaling_policies", ServiceNamespace=NAMESPACE, ResourceId=rid, ScalableDimension=DIMENSION,
-        )["ScalingPolicies"]
-    except BOTO_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to describe the Application Auto Scaling target and policies of {rid}")
-    target = next((item for item in targets if item.get("ResourceId") == rid), None)
-    # Keep only this resource's policies: a filter on the resource id need not be an exact match.
-    return target_settings(target), [policy_settings(policy) for policy in policies if policy.get("ResourceId") == rid]
+class Scaling:
+    """The Application Auto Scaling calls on one service; ``written`` tells a later failure that something was already changed."""
 
+    def __init__(self, module, client):
+        self.module, self.client = module, client
+        self.cluster, self.service = module.params["cluster"], module.params["service"]
+        self.resource_id = resource_id(self.cluster, self.service)
+        self.written = False
 
-def apply(client, module, plan):
-    """Make the plan's calls, in order: register, put, delete, deregister."""
-    cluster, service = module.params["cluster"], module.params["service"]
-    if plan.register:
-        try:
-            client.register_scalable_target(aws_retry=True, **plan.register)
-        except BOTO_ERRORS as e:
-            module.fail_json_aws(
-                e,
-                msg=(
-                    f"Failed to register {plan.resource_id} as a scalable target. The ECS service {service} must exist and be "
-                    f"ACTIVE in cluster {cluster} (create it first, or correct cluster and service), and the first "
-                    f"registration in an account needs iam:CreateServiceLinkedRole."
-                ),
-            )
-    for request in plan.puts:
-        try:
-            client.put_scaling_policy(aws_retry=True, **request)
-        except BOTO_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Failed to put the scaling policy {request['PolicyName']} of {plan.resource_id}")
-    for request in plan.deletes:
-        try:
-            client.delete_scaling_policy(aws_retry=True, **request)
-        except is_boto3_error_code("ObjectNotFoundException"):
-            pass  # already gone
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            module.fail_json_aws(e, msg=f"Failed to delete the scaling policy {request['PolicyName']} of {plan.resource_id}")
-    if plan.deregister:
-        try:
-            client.deregister_scalable_target(aws_retry=True, **plan.deregister)
-        except is_boto3_error_code("ObjectNotFoundException"):
-            pass  # already gone
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            module.fail_json_aws(e, msg=f"Failed to deregister the scalable target {plan.resource_id}")
+    @AWSErrors.common_error_handler("describe the Application Auto Scaling target and policies of {self.resource_id}")
+    def describe(self):
+        """The scalable target and the scaling policies of the service, in the module's shape."""
+        rid = self.resource_id
+        targets = self.client.get_paginator("describe_scalable_targets").paginate(
+            ServiceNamespace=NAMESPACE, ResourceIds=[rid], ScalableDimension=DIMENSION).build_full_result()["ScalableTargets"]
+        policies = self.client.get_paginator("describe_scaling_policies").paginate(
+            ServiceNamespace=NAMESPACE, ResourceId=rid, ScalableDimension=DIMENSION).build_full_result()["ScalingPolicies"]
+        target = next((item for item in targets if item.get("ResourceId") == rid), None)
+        # Keep only this resource's policies: a filter on the resource id need not be an exact match.
+        return target_settings(target), [policy_settings(policy) for policy in policies if policy.get("ResourceId") == rid]
+
+    @AWSErrors.common_error_handler(
+        "register {self.resource_id} as a scalable target. The ECS service {self.service} must exist and be ACTIVE in cluster "
+        "{self.cluster} (create it first, or correct cluster and service), and the first registration in an account needs "
+        "iam:CreateServiceLinkedRole")
+    def register(self, request):
+        self.client.register_scalable_target(**request)
+        self.written = True
+
+    @AWSErrors.common_error_handler("put the scaling policy {request[PolicyName]} of {self.resource_id}")
+    def put_policy(self, request):
+        self.client.put_scaling_policy(**request)
+        self.written = True
+
+    @AWSErrors.deletion_error_handler("delete the scaling policy {request[PolicyName]} of {self.resource_id}", missing=MISSING)
+    def delete_policy(self, request):
+        self.client.delete_scaling_policy(**request)
+        self.written = True
+        return True
+
+    @AWSErrors.deletion_error_handler("deregister the scalable target {self.resource_id}", missing=MISSING)
+    def deregister(self, request):
+        self.client.deregister_scalable_target(**request)
+        self.written = True
+        return True
+
+    def apply(self, plan):
+        """Make the plan's calls, in order: register, put, delete, deregister (what is already gone is no error)."""
+        if plan.register:
+            self.register(plan.register)
+        for request in plan.puts:
+            self.put_policy(request)
+        for request in plan.deletes:
+            self.delete_policy(request)
+        if plan.deregister:
+            self.deregister(plan.deregister)
+
+    def ensure(self):
+        """The module's result: the plan for the options, made unless in check mode."""
+        params = self.module.params
+        target, policies = self.describe()
+        if params["state"] == "absent":
+            plan = plan_absent(self.resource_id, target, policies)
+        else:
+            wanted = None if params["policies"] is None else [wanted_policy(option) for option in params["policies"]]
+            plan = plan_present(self.resource_id, target, policies, params["min_capacity"], params["max_capacity"], wanted,
+                                params["purge_policies"])
+        result = dict(changed=plan.changed, changes=plan.changes)
+        if self.module._diff:  # pylint: disable=protected-access
+            result["diff"] = plan.diff()
+        if plan.changed and not self.module.check_mode:
+            self.apply(plan)
+            target, policies = self.describe()
+            result.update(scalable_target=target, policies=sorted(policies, key=lambda policy: policy["name"]))
+        else:
+            result.update(scalable_target=plan.after_target or {}, policies=plan.after_policies)
+        return result
 
 
 def main():
+    policy = dict(
+        name=dict(type="str", required=True),
+        metric=dict(type="str", required=True, choices=["cpu", "memory", "alb_requests"]),
+        target_value=dict(type="float", required=True),
+        resource_label=dict(type="str"),
+        scale_in_cooldown=dict(type="int", default=300),
+        scale_out_cooldown=dict(type="int", default=60),
+        disable_scale_in=dict(type="bool", default=False),
+    )
     module = AnsibleAWSModule(
         argument_spec=dict(
             cluster=dict(type="str", required=True),
             service=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
             min_capacity=dict(type="int"),
             max_capacity=dict(type="int"),
-            policies=dict(
-                type="list", elements="dict",
-                options=dict(
-                    name=dict(type="str", required=True),
-                    metric=dict(type="str", required=True, choices=["cpu", "memory", "alb_requests"]),
-                    target_value=dict(type="float", required=True),
-                    resource_label=dict(type="str"),
-                    scale_in_cooldown=dict(type="int", default=300),
-                    scale_out_cooldown=dict(type="int", default=60),
-                    disable_scale_in=dict(type="bool", default=False),
-                ),
-            ),
+            policies=dict(type="list", elements="dict", options=policy),
             purge_policies=dict(type="bool", default=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
         ),
         required_if=[("state", "present", ["min_capacity", "max_capacity"])],
         supports_check_mode=True,
     )
-    params = module.params
     try:
-        validate(params)
+        validate(module.params)
     except ScalingError as e:
         module.fail_json(msg=str(e))
 
-    rid = resource_id(params["cluster"], params["service"])
-    client = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
-    target, policies = describe(client, module, rid)
-
-    if params["state"] == "absent":
-        plan = plan_absent(rid, target, policies)
-    else:
-        wanted = None if params["policies"] is None else [wanted_policy(option) for option in params["policies"]]
-        plan = plan_present(rid, target, policies, params["min_capacity"], params["max_capacity"], wanted, params["purge_policies"])
-
-    result = dict(changed=plan.changed, changes=plan.changes)
-    if module._diff:
-        result["diff"] = plan.diff()
-    if plan.changed and not module.check_mode:
-        apply(client, module, plan)
-        target, policies = describe(client, module, rid)
-        result.update(scalable_target=target, policies=sorted(policies, key=lambda policy: policy["name"]))
-    else:
-        result.update(scalable_target=plan.after_target or {}, policies=plan.after_policies)
-    module.exit_json(**result)
+    scaling = Scaling(module, retries.client(module, "application-autoscaling"))
+    try:
+        module.exit_json(**scaling.ensure())
+    except AnsibleAWSError as e:
+        e.kwargs.setdefault("changed", scaling.written)
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

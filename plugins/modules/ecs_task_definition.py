@@ -279,11 +279,10 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import TaskDefinitionError
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import apply_tag_changes
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import check_definition
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import check_family
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import coerce
@@ -294,32 +293,26 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_defini
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import latest_arn
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import normalize
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import revisions_of
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import tag_dict
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import tag_list
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
 
 
-@AWSRetry.jittered_backoff()
-def list_active_arns(client, family):
+@AWSErrors.common_error_handler("list the ACTIVE revisions of the task definition family {family}")
+def active_revisions(client, family):
+    """``{revision: arn}`` of the family's ACTIVE revisions."""
     paginator = client.get_paginator("list_task_definitions")
     result = paginator.paginate(familyPrefix=family, status="ACTIVE", sort="DESC").build_full_result()
-    return result.get("taskDefinitionArns", [])
+    return revisions_of(result.get("taskDefinitionArns", []), family)
 
 
-def active_revisions(module, client, family):
-    """``{revision: arn}`` of the family's ACTIVE revisions."""
-    try:
-        return revisions_of(list_active_arns(client, family), family)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to list the ACTIVE revisions of the task definition family {family}")
-
-
-def describe_revision(module, client, arn):
+@AWSErrors.common_error_handler("describe the task definition {arn}")
+def describe_revision(client, arn):
     """``(task definition, tags)`` of one revision, looked up by its ARN."""
-    try:
-        response = client.describe_task_definition(aws_retry=True, taskDefinition=arn, include=["TAGS"])
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to describe the task definition {arn}")
-    return response["taskDefinition"], tag_dict(response.get("tags"))
+    response = client.describe_task_definition(taskDefinition=arn, include=["TAGS"])
+    return response["taskDefinition"], read_tags(response.get("tags"))
 
 
 def build_request(module, client, family, definition):
@@ -337,42 +330,31 @@ def build_request(module, client, family, definition):
     return request
 
 
-def register(module, client, family, request, tags):
+@AWSErrors.common_error_handler(
+    "register a new revision of the task definition family {family}. Check the definition against the ECS task definition "
+    "parameters and that the caller may pass the task and execution roles (iam:PassRole).")
+def register(client, family, request, tags):
     kwargs = dict(request, family=family)
     if tags:
-        kwargs["tags"] = tag_list(tags)
-    try:
-        return client.register_task_definition(aws_retry=True, **kwargs)["taskDefinition"]
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(
-            e,
-            msg=(
-                f"Failed to register a new revision of the task definition family {family}. Check the definition "
-                "against the ECS task definition parameters and that the caller may pass the task and execution "
-                "roles (iam:PassRole)."
-            ),
-        )
+        kwargs["tags"] = ansible_dict_to_boto3_tag_list(tags, "key", "value")
+    return client.register_task_definition(**kwargs)["taskDefinition"]
 
 
-def update_tags(module, client, arn, to_set, to_unset):
-    try:
-        if to_unset:
-            client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_unset)
-        if to_set:
-            client.tag_resource(aws_retry=True, resourceArn=arn, tags=tag_list(to_set))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to update the tags of the task definition {arn}")
+@AWSErrors.common_error_handler("update the tags of the task definition {arn}")
+def update_tags(client, arn, changes):
+    if changes.to_unset:
+        client.untag_resource(resourceArn=arn, tagKeys=changes.to_unset)
+    if changes.to_set:
+        client.tag_resource(resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(changes.to_set, "key", "value"))
 
 
-def deregister(module, client, arn):
-    try:
-        client.deregister_task_definition(aws_retry=True, taskDefinition=arn)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to deregister the task definition {arn}")
+@AWSErrors.common_error_handler("deregister the task definition {arn}")
+def deregister(client, arn):
+    client.deregister_task_definition(taskDefinition=arn)
 
 
 def ensure_absent(module, client, family):
-    revisions = active_revisions(module, client, family)
+    revisions = active_revisions(client, family)
     wanted = module.params["revision"]
     targets = [arn for revision, arn in revisions.items() if wanted is None or revision == wanted]
     result = dict(changed=bool(targets), deregistered=targets, task_definition={}, family_revision=None)
@@ -384,7 +366,7 @@ def ensure_absent(module, client, family):
         )
     if not module.check_mode:
         for arn in targets:
-            deregister(module, client, arn)
+            deregister(client, arn)
     module.exit_json(**result)
 
 
@@ -392,16 +374,16 @@ def ensure_present(module, client, family):
     request = build_request(module, client, family, module.params["definition"])
     tags, purge_tags = module.params["tags"], module.params["purge_tags"]
 
-    arn = latest_arn(active_revisions(module, client, family).values(), family)
-    current, current_tags = describe_revision(module, client, arn) if arn else ({}, {})
+    arn = latest_arn(active_revisions(client, family).values(), family)
+    current, current_tags = describe_revision(client, arn) if arn else ({}, {})
     want = normalize(request)
     have = normalize(current) if current else None
 
-    to_set, to_unset = compare_aws_tags(current_tags, tags, purge_tags) if tags is not None else ({}, [])
-    final_tags = apply_tag_changes(current_tags, to_set, to_unset)
+    changes = tag_changes(current_tags, tags, purge_tags)
+    final_tags = changes.after
     register_new = have != want
 
-    result = dict(changed=register_new or bool(to_set or to_unset), differences=differences(have, want) if have else [])
+    result = dict(changed=register_new or bool(changes), differences=differences(have, want) if have else [])
     if module._diff:
         before = diff_view(family, have, current_tags) if current else {}
         result["diff"] = dict(before=before, after=diff_view(family, want, final_tags))
@@ -410,10 +392,9 @@ def ensure_present(module, client, family):
         if module.check_mode:
             result.update(task_definition=describe(dict(request, family=family), final_tags), family_revision=None)
             module.exit_json(**result)
-        current = register(module, client, family, request, final_tags)
-    elif to_set or to_unset:
-        if not module.check_mode:
-            update_tags(module, client, arn, to_set, to_unset)
+        current = register(client, family, request, final_tags)
+    elif changes and not module.check_mode:
+        update_tags(client, arn, changes)
     result.update(task_definition=describe(current, final_tags), family_revision=family_revision(current))
     module.exit_json(**result)
 
@@ -422,11 +403,11 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             family=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
             definition=dict(type="dict"),
-            revision=dict(type="int"),
             tags=dict(type="dict", aliases=["resource_tags"]),
             purge_tags=dict(type="bool", default=True),
+            revision=dict(type="int"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
         ),
         required_if=[("state", "present", ["definition"])],
         supports_check_mode=True,
@@ -441,10 +422,13 @@ def main():
             msg="revision applies only to state=absent: with state=present the module registers the next revision "
                 "itself. Remove revision, or set state=absent to deregister that revision.")
 
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
-    if module.params["state"] == "absent":
-        ensure_absent(module, client, family)
-    ensure_present(module, client, family)
+    client = retries.client(module, "ecs")
+    try:
+        if module.params["state"] == "absent":
+            ensure_absent(module, client, family)
+        ensure_present(module, client, family)
+    except AnsibleAWSError as e:
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

@@ -291,34 +291,33 @@ replaced:
   sample: false
 """
 
+import time
 import uuid
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import AccessPointError
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import apply_tag_changes
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import build_posix_user
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import build_root_directory
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import describe
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import desired_tags
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import diff_view
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import gone
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import needs_replacement
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import pick_access_point
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import settings
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import settings_of
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import settled
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import tag_dict
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import wait_for
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Budget
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import backing_off
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import waiter_for
 
 POLL_INTERVAL = 2
 
@@ -332,36 +331,26 @@ def missing_file_system(module, file_system_id):
     )
 
 
-@AWSRetry.jittered_backoff()
-def list_access_points(client, file_system_id):
-    paginator = client.get_paginator("describe_access_points")
-    return paginator.paginate(FileSystemId=file_system_id).build_full_result()["AccessPoints"]
-
-
+@AWSErrors.common_error_handler("list the access points of the EFS file system {file_system_id}")
 def find_access_point(module, client, file_system_id, name):
     """The access point named ``name``; None when it (or the whole file system) does not exist."""
     try:
-        access_points = list_access_points(client, file_system_id)
+        paginator = client.get_paginator("describe_access_points")
+        access_points = paginator.paginate(FileSystemId=file_system_id).build_full_result()["AccessPoints"]
     except is_boto3_error_code("FileSystemNotFound"):
         if module.params["state"] == "absent":
             return None
         missing_file_system(module, file_system_id)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to list the access points of the EFS file system {file_system_id}")
-    try:
-        return pick_access_point(access_points, name, file_system_id)
-    except AccessPointError as e:
-        module.fail_json(msg=str(e))
+    return pick_access_point(access_points, name, file_system_id)
 
 
+@AWSErrors.common_error_handler("describe the EFS file system {file_system_id}")
 def check_file_system(module, client, file_system_id):
     """Fail, saying what to do, unless the file system exists and is available (CreateAccessPoint needs both)."""
     try:
-        file_systems = client.describe_file_systems(aws_retry=True, FileSystemId=file_system_id)["FileSystems"]
+        file_systems = client.describe_file_systems(FileSystemId=file_system_id)["FileSystems"]
     except is_boto3_error_code("FileSystemNotFound"):
-        missing_file_system(module, file_system_id)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to describe the EFS file system {file_system_id}")
+        file_systems = []
     if not file_systems:
         missing_file_system(module, file_system_id)
     state = file_systems[0].get("LifeCycleState")
@@ -374,39 +363,43 @@ def check_file_system(module, client, file_system_id):
         )
 
 
-def get_access_point(module, client, access_point_id):
+@AWSErrors.list_error_handler("describe the EFS access point {access_point_id}", missing=("AccessPointNotFound",))
+def get_access_point(client, access_point_id):
     """The access point with this ID, or None when it does not exist (any more)."""
-    try:
-        found = client.describe_access_points(aws_retry=True, AccessPointId=access_point_id)["AccessPoints"]
-    except is_boto3_error_code("AccessPointNotFound"):
-        return None
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to describe the EFS access point {access_point_id}")
+    found = client.describe_access_points(AccessPointId=access_point_id)["AccessPoints"]
     return found[0] if found else None
 
 
-def delete_access_point(module, client, access_point):
+def wait_for(module, client, predicate, access_point_id, budget):
+    """How the wait for the access point to be as the readiness ``predicate`` says ended, within what is left of ``budget``."""
+    return waiter_for(predicate, lambda: get_access_point(client, access_point_id), check_mode=module.check_mode,
+                      clock=time.monotonic, sleep=time.sleep).wait(timeout=budget.remaining(), **backing_off(POLL_INTERVAL))
+
+
+@AWSErrors.deletion_error_handler("delete the EFS access point {access_point_id}", missing=("AccessPointNotFound",))
+def request_deletion(client, access_point_id):
+    """True once EFS accepted the deletion; False when the access point is gone already."""
+    client.delete_access_point(AccessPointId=access_point_id)
+    return True
+
+
+def delete_access_point(module, client, access_point, budget):
     access_point_id = access_point["AccessPointId"]
-    try:
-        client.delete_access_point(aws_retry=True, AccessPointId=access_point_id)
-    except is_boto3_error_code("AccessPointNotFound"):
+    if not request_deletion(client, access_point_id) or not module.params["wait"]:
         return
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to delete the EFS access point {access_point_id}")
-    if not module.params["wait"]:
-        return
-    timeout = module.params["wait_timeout"]
-    done, last, elapsed = wait_for(lambda: get_access_point(module, client, access_point_id), gone, timeout, POLL_INTERVAL)
-    if not done:
+    outcome = wait_for(module, client, "access_point_deleted", access_point_id, budget)
+    if not outcome.ready:
         module.fail_json(
             msg=(
-                f"The EFS access point {access_point_id} was deleted but still exists ({last.get('LifeCycleState')}) "
-                f"after {elapsed:.0f}s. Run again later, or raise wait_timeout (now {timeout})."
+                f"The EFS access point {access_point_id} was deleted but still exists ({outcome.reason}) "
+                f"after {outcome.elapsed:.0f}s. Run again later, or raise wait_timeout (now {module.params['wait_timeout']})."
             ),
+            changed=True,
         )
 
 
-def create_access_point(module, client, file_system_id, posix_user, root_directory, tags):
+@AWSErrors.common_error_handler("create the EFS access point {tags[Name]} on {file_system_id}")
+def create_access_point(module, client, file_system_id, posix_user, root_directory, tags, budget):
     request = {
         # One token for every retry of this call: EFS then creates one access point, not one per attempt.
         "ClientToken": str(uuid.uuid4()),
@@ -417,43 +410,95 @@ def create_access_point(module, client, file_system_id, posix_user, root_directo
     if posix_user:
         request["PosixUser"] = posix_user
     try:
-        created = client.create_access_point(aws_retry=True, **request)
+        created = client.create_access_point(**request)
     except is_boto3_error_code("FileSystemNotFound"):
         missing_file_system(module, file_system_id)
     except is_boto3_error_code("AccessPointLimitExceeded") as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(
-            e, msg=f"The EFS file system {file_system_id} has as many access points as EFS allows; delete unused ones.")
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to create the EFS access point {tags['Name']} on {file_system_id}")
+        raise AnsibleAWSError(
+            message=f"The EFS file system {file_system_id} has as many access points as EFS allows; delete unused ones.", exception=e) from e
     created.pop("ResponseMetadata", None)
     if not module.params["wait"]:
         return created
     access_point_id = created["AccessPointId"]
-    timeout = module.params["wait_timeout"]
-    done, last, elapsed = wait_for(lambda: get_access_point(module, client, access_point_id), settled, timeout, POLL_INTERVAL)
-    state = (last or {}).get("LifeCycleState")
-    if done and state == "available":
+    outcome = wait_for(module, client, "access_point_available", access_point_id, budget)
+    last = outcome.value
+    if outcome.ready:
         return last
     if not last:
         problem = "disappeared while being created"
-    elif done:
-        problem = f"is {state} instead of available; the next run replaces it"
+    elif outcome.state == FAILED:
+        problem = f"is {last.get('LifeCycleState')} instead of available; the next run replaces it"
     else:
-        problem = f"is still {state} after {elapsed:.0f}s; run again later or raise wait_timeout (now {timeout})"
+        problem = (f"is still {last.get('LifeCycleState')} after {outcome.elapsed:.0f}s; run again later or raise wait_timeout "
+                   f"(now {module.params['wait_timeout']})")
     module.fail_json(
         msg=f"The EFS access point {access_point_id} ({tags['Name']}) {problem}.",
         access_point=describe(last),
+        changed=True,
     )
 
 
-def update_tags(module, client, access_point_id, to_set, to_unset):
-    try:
-        if to_unset:
-            client.untag_resource(aws_retry=True, ResourceId=access_point_id, TagKeys=to_unset)
-        if to_set:
-            client.tag_resource(aws_retry=True, ResourceId=access_point_id, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to update the tags of the EFS access point {access_point_id}")
+@AWSErrors.common_error_handler("update the tags of the EFS access point {access_point_id}")
+def update_tags(client, access_point_id, changes):
+    if changes.to_unset:
+        client.untag_resource(ResourceId=access_point_id, TagKeys=changes.to_unset)
+    if changes.to_set:
+        client.tag_resource(ResourceId=access_point_id, Tags=ansible_dict_to_boto3_tag_list(changes.to_set))
+
+
+def run(module):
+    file_system_id = module.params["file_system_id"]
+    name = module.params["name"]
+    state = module.params["state"]
+    tags = module.params["tags"]
+    posix_user = build_posix_user(module.params["posix_user"])
+    root_directory = build_root_directory(module.params["root_directory"])
+    wanted_tags = desired_tags(name, tags)
+
+    client = retries.client(module, "efs")
+    budget = Budget(module.params["wait_timeout"], clock=time.monotonic)
+    existing = find_access_point(module, client, file_system_id, name)
+    current_tags = read_tags(existing.get("Tags")) if existing else {}
+    before = diff_view(file_system_id, name, settings_of(existing), current_tags) if existing else {}
+    result = dict(changed=False, replaced=False, access_point={})
+
+    if state == "absent":
+        if existing:
+            result["changed"] = True
+            if not module.check_mode:
+                delete_access_point(module, client, existing, budget)
+        if module._diff:
+            result["diff"] = dict(before=before, after={})
+        module.exit_json(**result)
+
+    wanted = settings(posix_user, root_directory)
+    # Tags the access point ends up with: with tags not set, the existing ones (a replacement keeps them).
+    changes = tag_changes(current_tags, wanted_tags, module.params["purge_tags"] and tags is not None)
+    if module._diff:
+        result["diff"] = dict(before=before, after=diff_view(file_system_id, name, wanted, changes.after))
+    replace = bool(existing) and bool(needs_replacement(existing, wanted))
+
+    if existing and not replace:
+        if changes:
+            result["changed"] = True
+            if module.check_mode:
+                existing = dict(existing, Tags=ansible_dict_to_boto3_tag_list(changes.after))
+            else:
+                update_tags(client, existing["AccessPointId"], changes)
+                existing = get_access_point(client, existing["AccessPointId"]) or existing
+        result["access_point"] = describe(existing)
+        module.exit_json(**result)
+
+    result.update(changed=True, replaced=bool(existing))
+    # Also in check mode: a missing or unusable file system is reported, not predicted away.
+    check_file_system(module, client, file_system_id)
+    if module.check_mode:
+        module.exit_json(**result)
+    if existing:
+        delete_access_point(module, client, existing, budget)
+    created = create_access_point(module, client, file_system_id, posix_user, root_directory, changes.after, budget)
+    result["access_point"] = describe(created)
+    module.exit_json(**result)
 
 
 def main():
@@ -491,61 +536,12 @@ def main():
         ),
         supports_check_mode=True,
     )
-    file_system_id = module.params["file_system_id"]
-    name = module.params["name"]
-    state = module.params["state"]
-    tags = module.params["tags"]
     try:
-        posix_user = build_posix_user(module.params["posix_user"])
-        root_directory = build_root_directory(module.params["root_directory"])
-        wanted_tags = desired_tags(name, tags)
+        run(module)
     except AccessPointError as e:
         module.fail_json(msg=str(e))
-
-    client = module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
-    existing = find_access_point(module, client, file_system_id, name)
-    current_tags = tag_dict(existing.get("Tags")) if existing else {}
-    before = diff_view(file_system_id, name, settings_of(existing), current_tags) if existing else {}
-    result = dict(changed=False, replaced=False, access_point={})
-
-    if state == "absent":
-        if existing:
-            result["changed"] = True
-            if not module.check_mode:
-                delete_access_point(module, client, existing)
-        if module._diff:
-            result["diff"] = dict(before=before, after={})
-        module.exit_json(**result)
-
-    wanted = settings(posix_user, root_directory)
-    # Tags the access point ends up with: with tags not set, the existing ones (a replacement keeps them).
-    to_set, to_unset = compare_aws_tags(current_tags, wanted_tags, module.params["purge_tags"] and tags is not None)
-    final_tags = apply_tag_changes(current_tags, to_set, to_unset)
-    if module._diff:
-        result["diff"] = dict(before=before, after=diff_view(file_system_id, name, wanted, final_tags))
-    replace = bool(existing) and bool(needs_replacement(existing, wanted))
-
-    if existing and not replace:
-        if to_set or to_unset:
-            result["changed"] = True
-            if module.check_mode:
-                existing = dict(existing, Tags=ansible_dict_to_boto3_tag_list(final_tags))
-            else:
-                update_tags(module, client, existing["AccessPointId"], to_set, to_unset)
-                existing = get_access_point(module, client, existing["AccessPointId"]) or existing
-        result["access_point"] = describe(existing)
-        module.exit_json(**result)
-
-    result.update(changed=True, replaced=bool(existing))
-    # Also in check mode: a missing or unusable file system is reported, not predicted away.
-    check_file_system(module, client, file_system_id)
-    if module.check_mode:
-        module.exit_json(**result)
-    if existing:
-        delete_access_point(module, client, existing)
-    created = create_access_point(module, client, file_system_id, posix_user, root_directory, final_tags)
-    result["access_point"] = describe(created)
-    module.exit_json(**result)
+    except AnsibleAWSError as e:
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

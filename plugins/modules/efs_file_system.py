@@ -158,30 +158,22 @@ file_system:
 
 import time
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import describe
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import file_system_verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import fixed_setting_changes
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import mount_targets_verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import target_plan
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import throughput_changes
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Budget
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import backing_off
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import waiter_for
 
 # The longest pause between two polls: EFS takes seconds for a file system and a minute or two for a mount target.
 LONGEST_PAUSE = 10
@@ -193,63 +185,52 @@ class FileSystem:
     def __init__(self, module):
         self.module, self.params = module, module.params
         self.name = module.params["name"]
-        self.client = module.client("efs", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = retries.client(module, "efs")
         self.budget = Budget(module.params["wait_timeout"], clock=time.monotonic)
         self.changed = False
 
+    @AWSErrors.common_error_handler("{what} the EFS file system {self.name}")
     def call(self, what, action, **kwargs):
+        """Make a change (in check mode, only count it); ``what`` (the EFS file system ...) names it in the error."""
+        answer = {} if self.module.check_mode else action(**kwargs)
         self.changed = True
-        if self.module.check_mode:
-            return {}
-        try:
-            return action(aws_retry=True, **kwargs)
-        except BOTO_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to {what} of the EFS file system {self.name}")
+        return answer
 
+    @AWSErrors.common_error_handler("describe the EFS file system {self.name}")
     def find(self):
-        try:
-            found = self.client.describe_file_systems(CreationToken=self.name, aws_retry=True)["FileSystems"]
-        except BOTO_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe the EFS file system {self.name}")
+        found = self.client.describe_file_systems(CreationToken=self.name)["FileSystems"]
         return next((item for item in found if item.get("LifeCycleState") != "deleted"), None)
 
+    @AWSErrors.list_error_handler("describe the mount targets of the EFS file system {self.name}", default_value=(), missing=("FileSystemNotFound",))
     def targets(self, file_system_id):
         if not file_system_id:
             return []
-        try:
-            targets = self.client.describe_mount_targets(FileSystemId=file_system_id, aws_retry=True)["MountTargets"]
-            for target in targets:
-                if "SecurityGroups" not in target:
-                    target["SecurityGroups"] = self.client.describe_mount_target_security_groups(
-                        MountTargetId=target["MountTargetId"], aws_retry=True)["SecurityGroups"]
-            return targets
-        except is_boto3_error_code("FileSystemNotFound"):
-            return []
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to describe the mount targets of the EFS file system {self.name}")
+        targets = self.client.describe_mount_targets(FileSystemId=file_system_id)["MountTargets"]
+        for target in targets:
+            if "SecurityGroups" not in target:
+                target["SecurityGroups"] = self.client.describe_mount_target_security_groups(MountTargetId=target["MountTargetId"])["SecurityGroups"]
+        return targets
 
+    @AWSErrors.common_error_handler("list the tags of the EFS file system {self.name}")
     def tags(self, file_system_id):
-        try:
-            return boto3_tag_list_to_ansible_dict(self.client.list_tags_for_resource(ResourceId=file_system_id, aws_retry=True)["Tags"])
-        except BOTO_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to list the tags of the EFS file system {self.name}")
+        return read_tags(self.client.list_tags_for_resource(ResourceId=file_system_id)["Tags"])
 
-    def wait(self, fetch, judge, what):
-        outcome = Waiter(fetch, judge, clock=time.monotonic, sleep=time.sleep).wait(
+    def wait(self, fetch, predicate, what):
+        outcome = waiter_for(predicate, fetch, check_mode=self.module.check_mode, clock=time.monotonic, sleep=time.sleep).wait(
             timeout=self.budget.remaining(), **backing_off(LONGEST_PAUSE))
         if not outcome.ready:
             self.module.fail_json(msg=f"The EFS file system {self.name}: {what} did not happen within {self.params['wait_timeout']} s "
                                       f"({outcome.reason}). Run again to continue, or raise wait_timeout.", changed=self.changed)
         return outcome.value
 
-    def wanted_tags(self):
-        tags = dict(self.params["tags"] or {})
-        tags["Name"] = self.name
-        return tags
+    def tag_plan(self, current):
+        """How the ``current`` tags change: C(Name) is always the name, the others are managed when tags are given."""
+        tags = self.params["tags"]
+        return tag_changes(current, dict(tags or {}, Name=self.name), self.params["purge_tags"] and tags is not None)
 
-    def create(self):
+    def create(self, tags):
         kwargs = dict(CreationToken=self.name, PerformanceMode=self.params["performance_mode"], Encrypted=self.params["encrypt"],
-                      Tags=ansible_dict_to_boto3_tag_list(self.wanted_tags()))
+                      Tags=ansible_dict_to_boto3_tag_list(tags))
         if self.params["kms_key_id"]:
             kwargs["KmsKeyId"] = self.params["kms_key_id"]
         if self.params["throughput_mode"]:
@@ -259,37 +240,33 @@ class FileSystem:
         created = self.call("create", self.client.create_file_system, **kwargs)
         if self.module.check_mode:
             return None
-        return self.wait(lambda: self.describe_one(created["FileSystemId"]), file_system_verdict, "becoming available")
+        return self.wait(lambda: self.describe_one(created["FileSystemId"]), "file_system_available", "becoming available")
 
+    @AWSErrors.list_error_handler("describe the EFS file system {self.name}", missing=("FileSystemNotFound",))
     def describe_one(self, file_system_id):
-        try:
-            return self.client.describe_file_systems(FileSystemId=file_system_id, aws_retry=True)["FileSystems"][0]
-        except is_boto3_error_code("FileSystemNotFound"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to describe the EFS file system {self.name}")
+        return self.client.describe_file_systems(FileSystemId=file_system_id)["FileSystems"][0]
 
     def present(self):
         before = self.find()
         before_targets = self.targets(before["FileSystemId"]) if before else []
         before_tags = self.tags(before["FileSystemId"]) if before else {}
         found = before
+        tags = self.tag_plan(before_tags)
         if found:
             for line in fixed_setting_changes(self.params, found):
                 self.module.warn(f"The EFS file system {self.name} keeps its setting: {line}; EFS fixes it at creation "
                                  "(a new file system with the data copied over would be needed).")
             if found.get("LifeCycleState") != "available" and not self.module.check_mode:
-                found = self.wait(lambda: self.describe_one(before["FileSystemId"]), file_system_verdict, "becoming available")
+                found = self.wait(lambda: self.describe_one(before["FileSystemId"]), "file_system_available", "becoming available")
             todo = throughput_changes(self.params, found)
             if todo:
-                self.call("update the throughput", self.client.update_file_system, FileSystemId=found["FileSystemId"], **todo)
-            to_set, to_unset = compare_aws_tags(before_tags, self.wanted_tags(), self.params["purge_tags"])
-            if to_unset:
-                self.call("untag", self.client.untag_resource, ResourceId=found["FileSystemId"], TagKeys=to_unset)
-            if to_set:
-                self.call("tag", self.client.tag_resource, ResourceId=found["FileSystemId"], Tags=ansible_dict_to_boto3_tag_list(to_set))
+                self.call("update the throughput of", self.client.update_file_system, FileSystemId=found["FileSystemId"], **todo)
+            if tags.to_unset:
+                self.call("untag", self.client.untag_resource, ResourceId=found["FileSystemId"], TagKeys=tags.to_unset)
+            if tags.to_set:
+                self.call("tag", self.client.tag_resource, ResourceId=found["FileSystemId"], Tags=ansible_dict_to_boto3_tag_list(tags.to_set))
         else:
-            found = self.create()
+            found = self.create(tags.after)
         file_system_id = (found or {}).get("FileSystemId", "")
         if self.params["targets"] is not None:
             self.sync_targets(file_system_id, before_targets)
@@ -297,29 +274,29 @@ class FileSystem:
             result = dict(changed=self.changed, file_system=describe(before, before_tags, before_targets))
         else:
             if self.params["wait"]:
-                targets = self.wait(lambda: self.targets(file_system_id), mount_targets_verdict, "every mount target becoming available")
+                targets = self.wait(lambda: self.targets(file_system_id), "mount_targets_available", "every mount target becoming available")
             else:
                 targets = self.targets(file_system_id)
             after = self.describe_one(file_system_id) if self.changed else found
             result = dict(changed=self.changed, file_system=describe(after, self.tags(file_system_id) if self.changed else before_tags, targets))
         if self.module._diff:  # pylint: disable=protected-access
-            result["diff"] = {"before": self.comparable(before_tags, before_targets, before), "after": self.comparable_wanted(before)}
+            result["diff"] = {"before": self.comparable(before_tags, before_targets, before), "after": self.comparable_wanted(before, tags.after)}
         self.module.exit_json(**result)
 
     def sync_targets(self, file_system_id, current):
         to_create, to_delete, to_regroup = target_plan(current, self.params["targets"])
         for target in to_delete:
-            self.call(f"delete the mount target in {target['SubnetId']}", self.client.delete_mount_target, MountTargetId=target["MountTargetId"])
+            self.call(f"delete the mount target in {target['SubnetId']} of", self.client.delete_mount_target, MountTargetId=target["MountTargetId"])
         if to_delete and not self.module.check_mode:
             self.wait(lambda: [t for t in self.targets(file_system_id) if t["MountTargetId"] in {d["MountTargetId"] for d in to_delete}],
-                      lambda left: not left, "the removed mount targets going")
+                      "mount_targets_deleted", "the removed mount targets going")
         for target in to_create:
             kwargs = dict(FileSystemId=file_system_id, SubnetId=target["subnet_id"])
             if target["security_groups"]:
                 kwargs["SecurityGroups"] = target["security_groups"]
-            self.call(f"create a mount target in {target['subnet_id']}", self.client.create_mount_target, **kwargs)
+            self.call(f"create a mount target in {target['subnet_id']} for", self.client.create_mount_target, **kwargs)
         for item in to_regroup:
-            self.call(f"change the security groups of the mount target in {item['target']['SubnetId']}",
+            self.call(f"change the security groups of the mount target in {item['target']['SubnetId']} of",
                       self.client.modify_mount_target_security_groups, MountTargetId=item["target"]["MountTargetId"],
                       SecurityGroups=item["security_groups"])
 
@@ -330,14 +307,14 @@ class FileSystem:
                 "mount_targets": {target["SubnetId"]: sorted(target.get("SecurityGroups") or []) for target in targets},
                 "tags": dict(tags or {})}
 
-    def comparable_wanted(self, found):
+    def comparable_wanted(self, found, tags):
         found = found or {}
         targets = self.params["targets"]
         return {"throughput_mode": self.params["throughput_mode"] or found.get("ThroughputMode"),
                 "provisioned_throughput_in_mibps": (self.params["provisioned_throughput_in_mibps"]
                                                     if self.params["throughput_mode"] == "provisioned" else found.get("ProvisionedThroughputInMibps")),
                 "mount_targets": {target["subnet_id"]: sorted(target.get("security_groups") or []) for target in targets} if targets is not None else None,
-                "tags": self.wanted_tags()}
+                "tags": tags}
 
     def absent(self):
         found = self.find()
@@ -346,12 +323,12 @@ class FileSystem:
         file_system_id = found["FileSystemId"]
         targets = self.targets(file_system_id)
         for target in targets:
-            self.call(f"delete the mount target in {target['SubnetId']}", self.client.delete_mount_target, MountTargetId=target["MountTargetId"])
+            self.call(f"delete the mount target in {target['SubnetId']} of", self.client.delete_mount_target, MountTargetId=target["MountTargetId"])
         if not self.module.check_mode:
-            self.wait(lambda: self.targets(file_system_id), lambda left: not left, "every mount target going")
+            self.wait(lambda: self.targets(file_system_id), "mount_targets_deleted", "every mount target going")
         self.call("delete", self.client.delete_file_system, FileSystemId=file_system_id)
         if self.params["wait"] and not self.module.check_mode:
-            self.wait(self.find, lambda left: left is None, "the file system going")
+            self.wait(self.find, "file_system_deleted", "the file system going")
         result = dict(changed=True, file_system={})
         if self.module._diff:  # pylint: disable=protected-access
             result["diff"] = {"before": self.comparable(self.tags(file_system_id), targets, found), "after": {}}
@@ -383,9 +360,11 @@ def main():
     if params["throughput_mode"] == "provisioned" and not params["provisioned_throughput_in_mibps"]:
         module.fail_json(msg="throughput_mode=provisioned needs provisioned_throughput_in_mibps (1 or more). Nothing was changed.")
     run = FileSystem(module)
-    if params["state"] == "absent":
-        run.absent()
-    run.present()
+    try:
+        (run.absent if params["state"] == "absent" else run.present)()
+    except AnsibleAWSError as e:
+        e.kwargs.setdefault("changed", run.changed)
+        fail_json_aws_error(module, e)
 
 
 if __name__ == "__main__":

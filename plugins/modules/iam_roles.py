@@ -133,26 +133,20 @@ roles:
 
 import json
 
-try:
-    import botocore  # noqa: F401  pylint: disable=unused-import
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing library
-
-from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.iam import detach_iam_role_policy
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_iam_role
-from ansible_collections.amazon.aws.plugins.module_utils.iam import list_iam_instance_profiles
-from ansible_collections.amazon.aws.plugins.module_utils.iam import list_iam_role_attached_policies
-from ansible_collections.amazon.aws.plugins.module_utils.iam import list_iam_role_policies
-from ansible_collections.amazon.aws.plugins.module_utils.iam import remove_role_from_iam_instance_profile
 from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
+
+# IAM's answer for a role or policy that is not there.
+MISSING = ("NoSuchEntity",)
 
 
 def policy(value):
@@ -160,36 +154,55 @@ def policy(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-@IAMErrorHandler.list_error_handler("get an inline policy of a role")
-@AWSRetry.jittered_backoff()
-def get_role_policy(client, role, name):
-    return client.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-
-
 class Roles:
-    """The run over one set of roles."""
+    """The run over one set of roles: the role as IAM has it, then only the writes that make it as wanted."""
 
     def __init__(self, module, client):
         self.module, self.client = module, client
-        self.result = {}
-        self.diff = {"before": {}, "after": {}}
+        self.result, self.diff = {}, {"before": {}, "after": {}}
 
+    @AWSErrors.common_error_handler("{what}")
     def write(self, what, action, **kwargs):
-        """One write (skipped in check mode), with the error named after what it does."""
-        if self.module.check_mode:
-            return {}
-        return IAMErrorHandler.common_error_handler(what)(AWSRetry.jittered_backoff()(action))(**kwargs)
+        """One write (skipped in check mode); ``what`` names it in the error."""
+        return {} if self.module.check_mode else action(**kwargs)
+
+    @AWSErrors.deletion_error_handler("{what}", missing=MISSING)
+    def remove(self, what, action, **kwargs):
+        """One removal (skipped in check mode); what is gone already is no error."""
+        return self.module.check_mode or action(**kwargs)
+
+    @AWSErrors.list_error_handler("get role {name}", missing=MISSING)
+    def get_role(self, name):
+        return self.client.get_role(RoleName=name)["Role"]
+
+    @AWSErrors.list_error_handler("get an inline policy of a role", missing=MISSING)
+    def get_role_policy(self, name, item):
+        return self.client.get_role_policy(RoleName=name, PolicyName=item)["PolicyDocument"]
+
+    @AWSErrors.list_error_handler("list policies for role {name}", default_value=[], missing=MISSING)
+    def inline_policy_names(self, name):
+        return self.client.get_paginator("list_role_policies").paginate(RoleName=name).build_full_result()["PolicyNames"]
+
+    @AWSErrors.list_error_handler("list policies attached to role {name}", default_value=[], missing=MISSING)
+    def managed_policy_arns(self, name):
+        attached = self.client.get_paginator("list_attached_role_policies").paginate(RoleName=name).build_full_result()["AttachedPolicies"]
+        return sorted(item["PolicyArn"] for item in attached)
+
+    @AWSErrors.list_error_handler("list instance profiles of role {name}", default_value=[], missing=MISSING)
+    def instance_profile_names(self, name):
+        profiles = self.client.get_paginator("list_instance_profiles_for_role").paginate(RoleName=name).build_full_result()["InstanceProfiles"]
+        return [profile["InstanceProfileName"] for profile in profiles]
 
     def current(self, name):
         """The role as it is (trust, attached ARNs, inline policies by name, tags), or None."""
-        role = get_iam_role(self.client, name)
+        role = self.get_role(name)
         if not role:
             return None
-        inline = {item: get_role_policy(self.client, name, item) for item in list_iam_role_policies(self.client, name)}
+        inline = {item: self.get_role_policy(name, item) for item in self.inline_policy_names(name)}
         return {"arn": role["Arn"], "path": role.get("Path", "/"), "description": role.get("Description", ""),
                 "assume_role_policy_document": role.get("AssumeRolePolicyDocument") or {},
-                "managed_policies": sorted(item["PolicyArn"] for item in list_iam_role_attached_policies(self.client, name)),
-                "inline_policies": inline, "tags": boto3_tag_list_to_ansible_dict(role.get("Tags") or [])}
+                "managed_policies": self.managed_policy_arns(name),
+                "inline_policies": inline, "tags": read_tags(role.get("Tags") or [])}
 
     def present(self, spec, tags, purge_tags):
         name = spec["name"]
@@ -206,7 +219,8 @@ class Roles:
                 kwargs["Tags"] = ansible_dict_to_boto3_tag_list(tags)
             created = self.write(f"create the role {name}", self.client.create_role, **kwargs)
             found = {"arn": created.get("Role", {}).get("Arn", ""), "path": spec["path"], "description": spec.get("description") or "",
-                     "assume_role_policy_document": trust, "managed_policies": [], "inline_policies": {}, "tags": dict(tags or {})}
+                     "assume_role_policy_document": trust, "managed_policies": [], "inline_policies": {},
+                     "tags": tag_changes({}, tags).after}
             before = {}
         else:
             before = self.comparable(found)
@@ -217,21 +231,19 @@ class Roles:
             if spec.get("description") is not None and spec["description"] != found["description"]:
                 changed = True
                 self.write(f"update the description of {name}", self.client.update_role, RoleName=name, Description=spec["description"])
-            if tags is not None:
-                to_set, to_unset = compare_aws_tags(found["tags"], tags, purge_tags)
-                if to_unset:
-                    changed = True
-                    self.write(f"remove tags from {name}", self.client.untag_role, RoleName=name, TagKeys=to_unset)
-                if to_set:
-                    changed = True
-                    self.write(f"tag {name}", self.client.tag_role, RoleName=name, Tags=ansible_dict_to_boto3_tag_list(to_set))
+            changes = tag_changes(found["tags"], tags, purge_tags)
+            if changes.to_unset:
+                self.write(f"remove tags from {name}", self.client.untag_role, RoleName=name, TagKeys=changes.to_unset)
+            if changes.to_set:
+                self.write(f"tag {name}", self.client.tag_role, RoleName=name, Tags=ansible_dict_to_boto3_tag_list(changes.to_set))
+            changed = changed or bool(changes)
+            found = dict(found, tags=changes.after)
         managed = found["managed_policies"]
         if spec.get("managed_policies") is not None:
             wanted = sorted(set(spec["managed_policies"]))
             for arn in sorted(set(managed) - set(wanted)):
                 changed = True
-                if not self.module.check_mode:
-                    detach_iam_role_policy(self.client, arn, name)
+                self.remove(f"detach role policy {arn} from {name}", self.client.detach_role_policy, RoleName=name, PolicyArn=arn)
             for arn in sorted(set(wanted) - set(managed)):
                 changed = True
                 self.write(f"attach {arn} to {name}", self.client.attach_role_policy, RoleName=name, PolicyArn=arn)
@@ -247,11 +259,10 @@ class Roles:
         if self.module.params["purge_inline_policies"]:
             for item in sorted(set(inline) - set(spec["inline_policies"])):
                 changed = True
-                self.write(f"delete the inline policy {item} of {name}", self.client.delete_role_policy, RoleName=name, PolicyName=item)
+                self.remove(f"delete the inline policy {item} of {name}", self.client.delete_role_policy, RoleName=name, PolicyName=item)
                 del inline[item]
         after = dict(found, assume_role_policy_document=trust, managed_policies=managed, inline_policies=inline,
-                     description=spec["description"] if spec.get("description") is not None else found["description"],
-                     tags=found["tags"] if tags is None else (dict(tags) if purge_tags else dict(found["tags"], **tags)))
+                     description=spec["description"] if spec.get("description") is not None else found["description"])
         self.record(name, after, changed)
         self.diff["before"][name], self.diff["after"][name] = before, self.comparable(after)
 
@@ -261,14 +272,14 @@ class Roles:
         if not found:
             self.record(name, None, False)
             return
-        if not self.module.check_mode:
-            for arn in found["managed_policies"]:
-                detach_iam_role_policy(self.client, arn, name)
-            for item in found["inline_policies"]:
-                self.write(f"delete the inline policy {item} of {name}", self.client.delete_role_policy, RoleName=name, PolicyName=item)
-            for profile in list_iam_instance_profiles(self.client, role=name):
-                remove_role_from_iam_instance_profile(self.client, profile["InstanceProfileName"], name)
-            self.write(f"delete the role {name}", self.client.delete_role, RoleName=name)
+        for arn in found["managed_policies"]:
+            self.remove(f"detach role policy {arn} from {name}", self.client.detach_role_policy, RoleName=name, PolicyArn=arn)
+        for item in found["inline_policies"]:
+            self.remove(f"delete the inline policy {item} of {name}", self.client.delete_role_policy, RoleName=name, PolicyName=item)
+        for profile in self.instance_profile_names(name):
+            self.remove(f"remove role {name} from instance profile {profile}", self.client.remove_role_from_instance_profile,
+                        InstanceProfileName=profile, RoleName=name)
+        self.remove(f"delete the role {name}", self.client.delete_role, RoleName=name)
         self.record(name, None, True)
         self.diff["before"][name], self.diff["after"][name] = self.comparable(found), {}
 
@@ -309,15 +320,15 @@ def main():
         problem = validate_iam_identifiers("role", name=spec["name"], path=spec["path"])
         if problem:
             module.fail_json(msg=f"roles[{spec['name']}]: {problem}. Nothing was changed.")
-    run = Roles(module, module.client("iam", retry_decorator=AWSRetry.jittered_backoff()))
+    run = Roles(module, retries.client(module, "iam"))
     try:
         for spec in module.params["roles"]:
             if module.params["state"] == "present":
                 run.present(spec, module.params["tags"], module.params["purge_tags"])
             else:
                 run.absent(spec)
-    except AnsibleIAMError as e:
-        module.fail_json_aws_error(e)
+    except AnsibleAWSError as e:
+        fail_json_aws_error(module, e)
     result = dict(changed=any(item["changed"] for item in run.result.values()), roles=run.result)
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = run.diff

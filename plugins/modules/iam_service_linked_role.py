@@ -94,38 +94,53 @@ role:
       returned: when the role exists
       sample: AROAEXAMPLEID
     create_date:
-      description: When the role was created.
+      description: When the role was created (ISO 8601, UTC).
       type: str
       returned: when the role exists
-      sample: "2026-11-29T12:00:00+00:00"
+      sample: "2026-11-29T12:00:00Z"
 """
-
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.service_linked_role import pick_role
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.service_linked_role import service_role_path
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import timestamp
 
 
 def describe(role):
     """The documented subset of a role, snake_cased."""
     if not role:
         return {}
-    keep = ("Arn", "RoleName", "Path", "RoleId", "CreateDate")
-    return camel_dict_to_snake_dict({key: role[key] for key in keep if key in role})
+    keep = ("Arn", "RoleName", "Path", "RoleId")
+    result = camel_dict_to_snake_dict({key: role[key] for key in keep if key in role})
+    if role.get("CreateDate"):
+        result["create_date"] = timestamp(role["CreateDate"])
+    return result
 
 
+@AWSErrors.common_error_handler("list the service-linked roles of {service}")
 def find_role(client, service, suffix):
     paginator = client.get_paginator("list_roles")
     roles = paginator.paginate(PathPrefix=service_role_path(service)).build_full_result()["Roles"]
     return pick_role(roles, service, suffix)
+
+
+@AWSErrors.common_error_handler(
+    "create the service-linked role of {service}. The caller needs iam:CreateServiceLinkedRole; an administrator can also "
+    "create it once with 'aws iam create-service-linked-role --aws-service-name {service}'.")
+def create_role(client, service, suffix, description):
+    kwargs = {"AWSServiceName": service}
+    if suffix:
+        kwargs["CustomSuffix"] = suffix
+    if description:
+        kwargs["Description"] = description
+    return client.create_service_linked_role(**kwargs)["Role"]
 
 
 def main():
@@ -139,33 +154,16 @@ def main():
     )
     service = module.params["aws_service_name"]
     suffix = module.params["custom_suffix"]
-    client = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
-
+    client = retries.client(module, "iam")
     try:
         role = find_role(client, service, suffix)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to list the service-linked roles of {service}")
-    if role:
-        module.exit_json(changed=False, role=describe(role))
-    if module.check_mode:
-        module.exit_json(changed=True, role={})
-
-    kwargs = {"AWSServiceName": service}
-    if suffix:
-        kwargs["CustomSuffix"] = suffix
-    if module.params["description"]:
-        kwargs["Description"] = module.params["description"]
-    try:
-        role = client.create_service_linked_role(aws_retry=True, **kwargs)["Role"]
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(
-            e,
-            msg=(
-                f"Failed to create the service-linked role of {service}. The caller needs "
-                "iam:CreateServiceLinkedRole; an administrator can also create it once with "
-                f"'aws iam create-service-linked-role --aws-service-name {service}'."
-            ),
-        )
+        if role:
+            module.exit_json(changed=False, role=describe(role))
+        if module.check_mode:
+            module.exit_json(changed=True, role={})
+        role = create_role(client, service, suffix, module.params["description"])
+    except AnsibleAWSError as e:
+        fail_json_aws_error(module, e)
     module.exit_json(changed=True, role=describe(role))
 
 

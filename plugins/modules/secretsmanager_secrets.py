@@ -126,26 +126,20 @@ secrets:
            version_id: 0d5c4a3e-8a24-4b6e-9a68-2f4b0f1f2b3c, changed: false, scheduled_for_deletion: false}}
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import comparable
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import current_version
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import generate
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import metadata_changes
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import spec_errors
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
 
 
 class Secrets:
@@ -155,24 +149,22 @@ class Secrets:
         self.module, self.client = module, client
         self.result = {}
         self.diff = {"before": {}, "after": {}}
+        self.wrote = False
 
+    @AWSErrors.common_error_handler("{what}")
     def call(self, what, action, **kwargs):
-        try:
-            return action(aws_retry=True, **kwargs)
-        except BOTO_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to {what}")
+        """One change in Secrets Manager; ``what`` it does (never a value) names it in the error."""
+        answer = action(**kwargs)
+        self.wrote = True
+        return answer
 
+    @AWSErrors.list_error_handler("describe the secret {name}", missing=("ResourceNotFoundException",))
     def describe(self, name):
-        try:
-            return self.client.describe_secret(SecretId=name, aws_retry=True)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to describe the secret {name}")
+        return self.client.describe_secret(SecretId=name)
 
+    @AWSErrors.common_error_handler("read the current value of the secret {name} to compare it")
     def value_differs(self, name, value):
-        stored = self.call(f"read the current value of the secret {name} to compare it", self.client.get_secret_value, SecretId=name)
-        return stored.get("SecretString") != value
+        return self.client.get_secret_value(SecretId=name).get("SecretString") != value
 
     def present(self, spec, kms_key_id, tags):
         name, check = spec["name"], self.module.check_mode
@@ -192,7 +184,7 @@ class Secrets:
             self.diff["before"][name], self.diff["after"][name] = {}, {"description": spec.get("description") or "", "tags": dict(tags or {})}
             return
         changed = False
-        current_tags = boto3_tag_list_to_ansible_dict(found.get("Tags") or [])
+        current_tags = read_tags(found.get("Tags") or [])
         if found.get("DeletedDate"):
             changed = True
             if not check:
@@ -210,24 +202,18 @@ class Secrets:
                 self.call(f"update the description or key of the secret {name}", self.client.update_secret, SecretId=name, **todo)
             if not check and value_changed:
                 self.call(f"store the new value of the secret {name}", self.client.put_secret_value, SecretId=name, SecretString=spec["value"])
-        if tags is not None:
-            to_set, to_unset = compare_aws_tags(current_tags, tags, self.module.params["purge_tags"])
-            changed = changed or bool(to_set or to_unset)
-            if not check and to_unset:
-                self.call(f"remove tags from the secret {name}", self.client.untag_resource, SecretId=name, TagKeys=to_unset)
-            if not check and to_set:
-                self.call(f"tag the secret {name}", self.client.tag_resource, SecretId=name, Tags=ansible_dict_to_boto3_tag_list(to_set))
+        tag_plan = tag_changes(current_tags, tags, self.module.params["purge_tags"])
+        changed = changed or bool(tag_plan)
+        if not check and tag_plan.to_unset:
+            self.call(f"remove tags from the secret {name}", self.client.untag_resource, SecretId=name, TagKeys=tag_plan.to_unset)
+        if not check and tag_plan.to_set:
+            self.call(f"tag the secret {name}", self.client.tag_resource, SecretId=name, Tags=ansible_dict_to_boto3_tag_list(tag_plan.to_set))
         after = self.describe(name) if changed and not check else found
         version = "" if check and value_changed is not False else current_version(after)
         self.record(name, changed, found["ARN"], version, False)
         self.diff["before"][name] = comparable(found, current_tags)
         predicted = dict(found, **todo, DeletedDate=None)
-        self.diff["after"][name] = comparable(predicted, self.tags_after(current_tags, tags), value_changed)
-
-    def tags_after(self, current, tags):
-        if tags is None:
-            return current
-        return dict(tags) if self.module.params["purge_tags"] else dict(current, **tags)
+        self.diff["after"][name] = comparable(predicted, tag_plan.after, value_changed)
 
     def absent(self, spec, window):
         name = spec["name"]
@@ -243,6 +229,10 @@ class Secrets:
 
     def record(self, name, changed, arn, version, scheduled):
         self.result[name] = {"arn": arn, "version_id": version, "changed": changed, "scheduled_for_deletion": scheduled}
+
+    def summary(self):
+        """The secrets so far, by name, and whether any changed (no value); after a failure, also a change half made."""
+        return dict(changed=self.wrote or any(item["changed"] for item in self.result.values()), secrets=self.result)
 
 
 def main():
@@ -271,13 +261,17 @@ def main():
     elif params["recovery_window"] != 0 and not 7 <= params["recovery_window"] <= 30:
         module.fail_json(msg=f"recovery_window is {params['recovery_window']}: Secrets Manager keeps a deleted secret recoverable "
                              "for 7 to 30 days; use one of those, or 0 to delete at once without recovery. Nothing was changed.")
-    run = Secrets(module, module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff()))
-    for spec in params["secrets"]:
-        if params["state"] == "present":
-            run.present(spec, params["kms_key_id"], params["tags"])
-        else:
-            run.absent(spec, params["recovery_window"])
-    result = dict(changed=any(item["changed"] for item in run.result.values()), secrets=run.result)
+    run = Secrets(module, retries.client(module, "secretsmanager"))
+    try:
+        for spec in params["secrets"]:
+            if params["state"] == "present":
+                run.present(spec, params["kms_key_id"], params["tags"])
+            else:
+                run.absent(spec, params["recovery_window"])
+    except AnsibleAWSError as e:
+        e.kwargs.update(run.summary())  # what was done before the failure
+        fail_json_aws_error(module, e)
+    result = run.summary()
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = run.diff
     module.exit_json(**result)

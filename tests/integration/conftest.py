@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
 import pytest
 
 import dev
-from localaws.harness import Emulator
 
 ROOT = dev.ROOT
 SITE = ROOT / "playbooks" / "site.yml"
@@ -40,24 +37,6 @@ class Run:
 
     def tail(self, lines: int = 80) -> str:
         return "\n".join(self.output.splitlines()[-lines:])
-
-
-@pytest.fixture(scope="session", name="emulator")
-def fixture_emulator(tmp_path_factory):
-    emulator = Emulator(tmp_path_factory.mktemp("emulator"))
-    emulator.start(watch_pid=os.getpid())
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture(scope="session", name="aws")
-def fixture_aws(emulator):
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-
-    def client(service):
-        return session.client(service, endpoint_url=emulator.endpoint)
-
-    return client
 
 
 @pytest.fixture(scope="session", name="run_site")

@@ -1,4 +1,4 @@
-"""Issue 4 (first part) on the emulator: the ECS cluster and the load balancer, field by field."""
+"""The ecs_cluster and alb roles on the emulator: the ECS cluster and the load balancer, field by field."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3 bars on the emulator: config.yaml rendered, delivered onto EFS or S3, idempotent, no secrets."""
+"""The efs_config role on the emulator: config.yaml rendered, delivered onto EFS or S3, idempotent, no secrets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6, part 2 on the emulator: a service whose tasks crash fails its steady-state wait, and the failure message
+"""ecs_service_diagnostics on the emulator: a service whose tasks crash fails its steady-state wait, and the failure message
 the rescue composes with ecs_service_diagnostics shows the stopped tasks' reasons and exit codes, the service
 events and the last log lines of a stopped task's awslogs stream."""
 

@@ -1,4 +1,4 @@
-"""Issue 2 bars on the emulator: converge, assert with boto3, converge again, --check, secrets stability."""
+"""The iam and secrets roles on the emulator: converge, assert with boto3, converge again, --check, secrets stability."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6 on the emulator: site.yml ends with the gate, against a real LiteLLM proxy run from the task definition the
+"""The gate (proxy_probe) on the emulator: site.yml ends with the gate, against a real LiteLLM proxy run from the task definition the
 deployment registered (tools/localaws/runtime.py), exactly as `python3 tools/dev.py deploy` runs it."""
 
 from __future__ import annotations

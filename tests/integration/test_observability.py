@@ -1,4 +1,4 @@
-"""Issue 5 on the emulator: the log group's retention, the alarms on the real load balancer, target group, cluster and
+"""The cloudwatch role on the emulator: the log group's retention, the alarms on the real load balancer, target group, cluster and
 service, the alarms' topic, the dashboard, the OpenTelemetry environment, idempotence, check mode, an alarm and the topic
 switched off, and the teardown."""
 

@@ -1,4 +1,4 @@
-"""Issue 4 on the emulator: the whole site converged, the task definition field by field, the service, its scaling,
+"""The ecs_service role on the emulator: the whole site converged, the task definition field by field, the service, its scaling,
 idempotence, check mode, and changes that must reach AWS (config, deployment, network, task size)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 4 on the emulator: playbooks/teardown.yml removes a deployment in reverse order, idempotently; secrets stay
+"""playbooks/teardown.yml on the emulator: removes a deployment in reverse order, idempotently; secrets stay
 recoverable, an EFS file system stays unless forced; and database migrations run as a one-off task first."""
 
 from __future__ import annotations

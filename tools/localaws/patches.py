@@ -1,7 +1,7 @@
 """Fidelity patches for moto: the one place where the emulator is made to behave like AWS.
 
 Each patch is as small as it can be, cites the AWS behaviour it restores, and is covered by a test in
-``tests/unit/tools/test_localaws_patches.py``. ``apply_all()`` is called by ``localaws.server`` before
+``tests/tools/test_localaws_patches.py``. ``apply_all()`` is called by ``localaws.server`` before
 moto serves its first request. Add a patch only when a module of this collection hits the gap.
 """
 

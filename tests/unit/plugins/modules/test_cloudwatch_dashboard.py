@@ -10,8 +10,6 @@ import pytest
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.llmops.litellm_ecs.plugins.modules import cloudwatch_dashboard
 from module_runner import run_module
 
@@ -166,7 +164,7 @@ def fixture_stubbed(mocked_aws, monkeypatch):  # pylint: disable=unused-argument
     """A Stubber on the client the module gets, for answers moto cannot give."""
     client = boto3.client("cloudwatch", region_name=REGION)
     stubber = Stubber(client)
-    monkeypatch.setattr(AnsibleAWSModule, "client", lambda *args, **kwargs: RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff()))
+    monkeypatch.setattr(AnsibleAWSModule, "client", lambda *args, **kwargs: client)
     with stubber:
         yield stubber
     stubber.assert_no_pending_responses()
@@ -193,3 +191,25 @@ def test_put_dashboard_validation_errors_fail(stubbed, capsys):
     assert result["failed"] is True
     assert result["msg"].startswith(f"CloudWatch rejected the body of dashboard {NAME}: /widgets/1/type: Invalid widget type")
     assert result["validation_messages"] == [{"data_path": "/widgets/1/type", "message": "Invalid widget type"}]
+    assert result["error"]["code"] == "InvalidParameterInput"
+    assert "changed" not in result or result["changed"] is False
+
+
+def test_a_failure_after_the_put_reports_the_change(stubbed, capsys):
+    stubbed.add_client_error("get_dashboard", service_error_code="ResourceNotFound", http_status_code=404)
+    stubbed.add_response("put_dashboard", {})
+    stubbed.add_client_error("get_dashboard", service_error_code="AccessDenied", service_message="not allowed", http_status_code=403)
+    result = run(capsys, body=BODY)
+    assert result["failed"] is True
+    assert result["changed"] is True
+    assert result["msg"].startswith(f"Failed to read the CloudWatch dashboard {NAME}; check that the credentials allow cloudwatch:GetDashboard")
+    assert result["error"]["code"] == "AccessDenied"
+
+
+def test_a_dashboard_deleted_meanwhile_is_not_an_error(stubbed, capsys):
+    stubbed.add_response("get_dashboard", {"DashboardName": NAME, "DashboardArn": f"arn:aws:cloudwatch::123456789012:dashboard/{NAME}",
+                                           "DashboardBody": json.dumps(BODY)})
+    stubbed.add_client_error("delete_dashboards", service_error_code="ResourceNotFound", http_status_code=404)
+    result = run(capsys, state="absent")
+    assert result["changed"] is True
+    assert result["dashboard"] == {}

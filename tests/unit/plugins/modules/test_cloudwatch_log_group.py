@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import boto3
 import pytest
+from moto.core.exceptions import JsonRESTError
+from moto.logs.models import LogsBackend
 from moto.logs.responses import LogsResponse
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import cloudwatch_log_group
@@ -39,6 +43,19 @@ def fixture_key_arn(logs):  # pylint: disable=unused-argument
     return boto3.client("kms", region_name=REGION).create_key(Description="logs")["KeyMetadata"]["Arn"]
 
 
+@pytest.fixture(name="refuse")
+def fixture_refuse(monkeypatch):
+    """``refuse("put_retention_policy")``: every later call of that moto operation fails with AccessDeniedException."""
+
+    def refuse(operation):
+        def denied(*args, **kwargs):
+            raise JsonRESTError("AccessDeniedException", f"not allowed to {operation}")
+
+        monkeypatch.setattr(LogsBackend, operation, denied)
+
+    return refuse
+
+
 def run(capsys, check_mode=False, diff=False, **args):
     if "log_group_name" not in args:
         args.setdefault("name", NAME)
@@ -66,7 +83,7 @@ def test_creates_with_retention_and_tags(logs, capsys):
     assert group["kms_key_arn"] == ""
     assert group["tags"] == {"team": "llm"}
     assert group["stored_bytes"] == 0
-    assert isinstance(group["creation_time"], int)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", group["creation_time"])
 
 
 def test_second_run_changes_nothing(logs, capsys):
@@ -219,3 +236,29 @@ def test_check_mode_create_creates_nothing(logs, capsys, key_arn):
     assert result["diff"] == {"before": {}, "after": expected}
     assert {key: result["log_group"][key] for key in expected} == expected
     assert logs.describe_log_groups()["logGroups"] == []
+
+
+@pytest.mark.parametrize("operation, changed, message", [
+    ("create_log_group", False, f"Failed to create the log group {NAME}"),
+    ("put_retention_policy", True, f"Failed to set the retention of the log group {NAME} to 30 days"),
+])
+def test_a_failure_reports_whether_the_group_was_changed(logs, capsys, refuse, operation, changed, message):
+    refuse(operation)
+    result = run(capsys, retention_days=30)
+    assert result["failed"] is True
+    assert result["changed"] is changed
+    assert result["msg"].startswith(message)
+    assert result["error"]["code"] == "AccessDeniedException"
+    assert (described(logs) is not None) is changed
+
+
+def test_tags_that_may_not_be_listed(logs, capsys, refuse):
+    run(capsys, retention_days=30, tags={"team": "llm"})
+    refuse("list_tags_for_resource")
+    result = run(capsys, retention_days=30)
+    assert result["changed"] is False
+    assert result["log_group"]["tags"] == {}
+    assert "logs:ListTagsForResource" in " ".join(str(warning) for warning in result["warnings"])
+    result = run(capsys, retention_days=30, tags={"team": "llm"})
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"Not allowed to list the tags of the log group {NAME}; grant logs:ListTagsForResource or leave tags unset")

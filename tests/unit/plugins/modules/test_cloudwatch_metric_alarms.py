@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from moto.cloudwatch.exceptions import ResourceNotFound
+from moto.cloudwatch.models import CloudWatchBackend
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import cloudwatch_metric_alarms
 from module_runner import run_module
@@ -69,3 +71,17 @@ def test_bad_specs_fail_before_any_call(cloudwatch, capsys):
     result = run(capsys, [alarm("a", datapoints_to_alarm=9)])
     assert result["failed"] is True and "alarms[a].datapoints_to_alarm is 9" in result["msg"]
     assert names(cloudwatch) == []
+
+
+def test_a_failure_after_a_put_reports_the_change(cloudwatch, capsys, monkeypatch):
+    run(capsys, [alarm("a"), alarm("b")])
+
+    def refuse(*args, **kwargs):
+        raise ResourceNotFound("The alarm b was not found")
+
+    monkeypatch.setattr(CloudWatchBackend, "delete_alarms", refuse)
+    result = run(capsys, [alarm("a", threshold=90.0), {"name": "b", "state": "absent"}])
+    assert result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith("Failed to delete the alarms b")
+    assert result["error"]["code"] == "ResourceNotFound"
+    assert {item["AlarmName"]: item["Threshold"] for item in cloudwatch.describe_alarms()["MetricAlarms"]} == {"a": 90.0, "b": 80.0}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-
 import boto3
 import pytest
+from moto.core.exceptions import JsonRESTError
+from moto.ecs.models import EC2ContainerServiceBackend
 
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_cluster
 from module_runner import run_module
 
@@ -83,3 +85,42 @@ def test_absent_deletes(ecs, capsys):
     run(capsys)
     assert run(capsys, state="absent")["changed"] is True
     assert run(capsys, state="absent")["changed"] is False
+
+
+def test_tags_are_set_purged_and_diffed(ecs, capsys):
+    run(capsys, tags={"team": "llm", "env": "dev"})
+    result = run(capsys, diff=True, tags={"team": "platform"}, purge_tags=False)
+    assert result["changed"] is True
+    assert result["diff"]["after"]["tags"] == {"team": "platform", "env": "dev"}
+    assert {tag["key"]: tag["value"] for tag in described(ecs)["tags"]} == {"team": "platform", "env": "dev"}
+    result = run(capsys, diff=True, tags={"team": "platform"})
+    assert result["diff"]["before"]["tags"] == {"team": "platform", "env": "dev"}
+    assert result["diff"]["after"]["tags"] == {"team": "platform"}
+    assert {tag["key"]: tag["value"] for tag in described(ecs)["tags"]} == {"team": "platform"}
+    assert run(capsys, tags={"team": "platform"})["changed"] is False
+
+
+def test_deleting_a_cluster_with_services_says_what_to_do(ecs, capsys, monkeypatch):
+    run(capsys)
+
+    def refuse(*args, **kwargs):
+        raise JsonRESTError("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.")
+
+    monkeypatch.setattr(EC2ContainerServiceBackend, "delete_cluster", refuse)
+    result = run(capsys, state="absent")
+    assert result["failed"] is True
+    assert result["changed"] is False
+    assert result["msg"].startswith("Failed to delete the ECS cluster litellm; delete its services first")
+    assert result["error"]["code"] == "ClusterContainsServicesException"
+
+
+def test_the_client_retries_in_standard_mode(ecs, capsys, monkeypatch):
+    made = []
+
+    def client(module, service, **kwargs):  # pylint: disable=unused-argument
+        made.append((service, kwargs["config"].retries["mode"]))
+        return ecs
+
+    monkeypatch.setattr(AnsibleAWSModule, "client", client)
+    assert run(capsys)["changed"] is True
+    assert made == [("ecs", "standard")]

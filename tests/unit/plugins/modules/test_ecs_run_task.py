@@ -11,6 +11,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from localaws import patches
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api import state_manager
@@ -167,4 +168,17 @@ def test_inputs_are_checked_before_anything_runs(aws, capsys):
     assert result["failed"] is True and "not a valid startedBy" in result["msg"]
     result = run(capsys, aws, cluster="missing")
     assert result["failed"] is True and "The ECS cluster missing does not exist" in result["msg"]
+    assert tasks(aws) == []
+
+
+def test_a_refused_run_task_says_what_failed_with_the_request(aws, capsys, monkeypatch):
+    def refused(self):  # pylint: disable=unused-argument
+        raise JsonRESTError("AccessDeniedException", "User is not authorized to perform ecs:RunTask")
+
+    monkeypatch.setattr(EC2ContainerServiceResponse, "run_task", refused)
+    result = run(capsys, aws)
+    assert result["failed"] is True
+    assert result["msg"].startswith("Failed to run a task of arn:aws:ecs:us-east-1:123456789012:task-definition/litellm:1 in cluster litellm: ")
+    assert result["error"]["code"] == "AccessDeniedException"
+    assert result["request"]["taskDefinition"].endswith(":task-definition/litellm:1") and result["container_name"] == "litellm"
     assert tasks(aws) == []

@@ -8,10 +8,13 @@ changes nothing in check mode, and deletes. The clock is fake: no test sleeps.
 
 from __future__ import annotations
 
+import json
 
 import boto3
 import pytest
 from localaws import patches
+from moto.core.exceptions import JsonRESTError
+from moto.ecs.responses import EC2ContainerServiceResponse
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_service
 from module_runner import run_module
@@ -145,9 +148,10 @@ def test_never_steady_service_fails_inside_its_budget_with_events_and_stopped_re
     assert "IN_PROGRESS; 0 of 2 tasks running" in message
     assert "(service litellm) has started 2 tasks" in message
     assert "is unable to consistently start tasks successfully" in message
-    assert "Essential container in task exited [EssentialContainerExited]; container app: exit code 1" in message
+    assert "2 tasks: Essential container in task exited [EssentialContainerExited]; container app: exit code 1" in message
     assert "raise wait_timeout (now 30)" in message
     assert len(result["stopped_tasks"]) == 2
+    assert all(line.startswith("task ") and " stopped 20" in line and line.count("Z: Essential") == 1 for line in result["stopped_tasks"])
     assert result["deployment"]["rollout_state"] == "IN_PROGRESS"
     # The budget is total: 30 s of (fake) sleeping in pauses doubling from 1 s up to wait_sleep, then it gives up.
     assert clock.sleeps == [1, 2, 4, 8, 10, 5]
@@ -262,3 +266,36 @@ def test_tasks_that_mount_a_file_system_start_only_once_its_mount_targets_are_av
     ready = run(capsys, aws, task_definition=efs_task_definition(aws, fs_id))
     assert ready.get("failed") is not True, ready.get("msg")
     assert ready["changed"] is True and clock.sleeps == []  # available at the first look: no wait
+
+
+def refuse(action):
+    def refused(self):  # pylint: disable=unused-argument
+        raise JsonRESTError("AccessDeniedException", f"User is not authorized to perform ecs:{action}")
+    return refused
+
+
+def test_an_aws_error_says_what_failed_and_whether_anything_changed(aws, capsys, monkeypatch):
+    run(capsys, aws, tags={"a": "1"})
+    monkeypatch.setattr(EC2ContainerServiceResponse, "update_service", refuse("UpdateService"))
+    result = run(capsys, aws, task_definition="app:2", tags={"a": "2"})
+    assert result["failed"] is True
+    assert result["msg"].startswith("Failed to update the ECS service litellm in cluster litellm: ")
+    assert result["error"]["code"] == "AccessDeniedException"
+    assert result["changed"] is True  # the tags were changed before the update was refused
+    assert {"key": "a", "value": "2"} in described(aws)["tags"]
+
+    monkeypatch.setattr(EC2ContainerServiceResponse, "create_service", refuse("CreateService"))
+    refused = run(capsys, aws, name="other")
+    assert refused["msg"].startswith("Failed to create the ECS service other in cluster litellm: ")
+    assert refused["changed"] is False  # nothing was created
+
+
+def test_stopped_tasks_that_cannot_be_read_are_left_to_the_diagnostics(aws, capsys, clock, monkeypatch):  # pylint: disable=unused-argument
+    monkeypatch.setattr(EC2ContainerServiceResponse, "list_tasks", refuse("ListTasks"))
+    result = run(capsys, aws, desired_count=2, tags=NEVER_STEADY, wait_timeout=30, wait_sleep=10)
+    assert result["failed"] is True and "did not reach a steady state within 30 s" in result["msg"]
+    # No "none found": the message leaves the section out, and without stopped_tasks the role's rescue asks the
+    # diagnostics for them.
+    assert "Stopped tasks" not in result["msg"]
+    assert "stopped_tasks" not in result
+    assert "Failed to list the stopped tasks of the ECS service litellm" in json.dumps(result.get("warnings"))

@@ -115,6 +115,21 @@ def test_message_brings_events_stopped_reasons_targets_and_log_lines(aws, capsys
     assert result["notes"] == []
 
 
+def test_sections_leave_out_what_the_rollout_message_said(aws, capsys):
+    task = aws["stopped"][0]
+    put_logs(aws, stream_of(task), ["ERROR: Invalid config: model_list is empty"])
+    target_group, instance = stopped_instance_target_group(aws)
+    result = run(capsys, target_group_arn=target_group, sections=["log_lines", "targets"])
+    message = result["message"]
+    assert message.startswith(f"Target group litellm: 1 of 1 targets not healthy:\n  - 1 unused: Target.InvalidState - Target is in the "
+                              f"stopped state ({instance}:4000)\n\nLast 1 log lines of {LOG_GROUP} {stream_of(task)}")
+    assert "ERROR: Invalid config: model_list is empty" in message
+    for left_out in ("ECS service litellm", "deployment", "Stopped tasks", "Service events", "Essential container", "has started"):
+        assert left_out not in message
+    assert (result["events"], result["stopped_tasks"], result["deployments"], result["notes"]) == ([], [], [], [])
+    assert (len(result["targets"]), len(result["log_lines"])) == (1, 1)
+
+
 def test_keys_in_log_lines_are_masked(aws, capsys):
     put_logs(aws, stream_of(aws["stopped"][0]), [
         "litellm.AuthenticationError: Incorrect API key provided: sk-proj-abcdef1234567890",
@@ -192,3 +207,4 @@ def test_check_mode_reads_the_same(aws, capsys):
 def test_invalid_options_fail(aws, capsys):
     assert "max_chars must be at least 200" in run(capsys, max_chars=50)["msg"]
     assert "log_lines must be 0 or more" in run(capsys, log_lines=-1)["msg"]
+    assert "sections" in run(capsys, sections=["verdict"])["msg"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import botocore.client
 import boto3
 import pytest
+from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+from moto.core.exceptions import JsonRESTError
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_service_scaling
 from module_runner import run_module
@@ -198,3 +200,33 @@ def test_missing_service_fails_with_what_to_do(aas, capsys):
     result = run(capsys, service="nope")
     assert result["failed"] is True
     assert "must exist" in result["msg"]
+
+
+@pytest.fixture(name="answer")
+def fixture_answer(monkeypatch):
+    """``answer("put_scaling_policy", "AccessDeniedException")``: every later call of that moto operation fails with that code."""
+
+    def answer(operation, code):
+        def failing(*args, **kwargs):
+            raise JsonRESTError(code, f"{code} answer")
+
+        monkeypatch.setattr(ApplicationAutoscalingBackend, operation, failing)
+
+    return answer
+
+
+def test_a_failure_after_the_registration_reports_the_change(aas, capsys, answer):
+    answer("put_scaling_policy", "AccessDeniedException")
+    result = run(capsys, policies=[CPU])
+    assert result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith(f"Failed to put the scaling policy cpu of {RID}")
+    assert result["error"]["code"] == "AccessDeniedException"
+    assert len(targets(aas)) == 1
+
+
+def test_a_policy_deleted_meanwhile_is_not_an_error(aas, capsys, answer):
+    run(capsys, policies=[CPU, MEMORY])
+    answer("delete_scaling_policy", "ObjectNotFoundException")
+    result = run(capsys, policies=[CPU])
+    assert result["changed"] is True
+    assert "failed" not in result

@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 
 import boto3
+import botocore.client
 import pytest
+from botocore.exceptions import ClientError
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_task_definition
 from module_runner import run_module
@@ -239,6 +241,22 @@ def test_diff_of_an_unchanged_definition_is_empty(ecs, capsys):
     assert result["changed"] is False
     assert result["diff"]["before"] == result["diff"]["after"]
     assert result["family_revision"] == "litellm:1"
+
+
+def test_a_refused_registration_fails_saying_what_to_check(ecs, capsys, monkeypatch):
+    original = botocore.client.BaseClient._make_api_call  # pylint: disable=protected-access
+
+    def refusing(self, operation, params):
+        if operation == "RegisterTaskDefinition":
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed to pass the role"}}, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refusing)
+    result = ensure(capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"Failed to register a new revision of the task definition family {FAMILY}.")
+    assert "iam:PassRole" in result["msg"] and result["error"]["code"] == "AccessDeniedException"
+    assert active(ecs) == []
 
 
 def test_invalid_definition_fails_in_check_mode_too(ecs, capsys):

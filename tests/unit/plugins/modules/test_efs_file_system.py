@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.modules import efs_file_system
 from localaws import patches
 from module_runner import run_module
@@ -34,6 +36,20 @@ def run(capsys, network, **args):
     args.setdefault("throughput_mode", "provisioned")
     args.setdefault("provisioned_throughput_in_mibps", 100)
     return run_module(efs_file_system.main, capsys, **args)
+
+
+def refuse(monkeypatch, operation, code):
+    """The module's EFS client answers ``operation`` with the error ``code``."""
+    def answer(**_):
+        return AWSResponse("https://elasticfilesystem.us-east-1.amazonaws.com", 403, {}, None), {"Error": {"Code": code, "Message": "not allowed"}}
+
+    def client(module, service, **kwargs):
+        made = real(module, service, **kwargs)
+        made.meta.events.register(f"before-call.efs.{operation}", answer)
+        return made
+
+    real = retries.client
+    monkeypatch.setattr(retries, "client", client)
 
 
 def only_file_system(efs):
@@ -87,6 +103,26 @@ def test_throughput_and_tags_are_updated_in_place(network, capsys):
     found = only_file_system(efs)
     assert found["FileSystemId"] == fs_id and found["ThroughputMode"] == "bursting"
     assert {t["Key"] for t in efs.list_tags_for_resource(ResourceId=fs_id)["Tags"]} == {"Name", "litellm-deployment", "team"}
+
+
+def test_tags_not_set_are_left_alone(network, capsys):
+    efs = network["efs"]
+    fs_id = run(capsys, network)["file_system"]["file_system_id"]
+    result = run(capsys, network, tags=None, _ansible_diff=True)
+    assert result["changed"] is False
+    assert {t["Key"] for t in efs.list_tags_for_resource(ResourceId=fs_id)["Tags"]} == {"Name", "litellm-deployment"}
+    assert result["diff"]["after"]["tags"] == {"Name": "t-config", "litellm-deployment": "t"}
+
+
+def test_an_aws_error_after_a_change_says_what_failed_and_that_something_changed(network, capsys, monkeypatch):
+    efs = network["efs"]
+    run(capsys, network)
+    refuse(monkeypatch, "TagResource", "AccessDeniedException")
+    result = run(capsys, network, throughput_mode="bursting", tags={"litellm-deployment": "t", "team": "llm"})
+    assert result["failed"] is True and result["changed"] is True  # the throughput was changed before
+    assert result["msg"].startswith("Failed to tag the EFS file system t-config: ")
+    assert result["error"]["code"] == "AccessDeniedException"
+    assert only_file_system(efs)["ThroughputMode"] == "bursting"
 
 
 def test_without_wait_the_mount_targets_are_requested_and_the_run_returns(network, capsys):

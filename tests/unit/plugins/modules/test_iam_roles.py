@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import boto3
+import botocore.client
 import pytest
+from botocore.exceptions import ClientError
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import iam_roles
 from module_runner import run_module
@@ -96,3 +98,18 @@ def test_bad_input_fails_before_any_call(iam, capsys):
     missing = run(capsys, [{"name": "t-x"}])
     assert missing["failed"] is True and "roles[t-x].assume_role_policy is required" in missing["msg"]
     assert iam.list_roles()["Roles"] == []
+
+
+def test_an_aws_error_fails_naming_the_write_and_keeps_the_aws_error(iam, capsys, monkeypatch):
+    original = botocore.client.BaseClient._make_api_call  # pylint: disable=protected-access
+
+    def denying(self, operation, params):
+        if operation == "PutRolePolicy":
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", denying)
+    result = run(capsys, roles())
+    assert result["failed"] is True
+    assert result["msg"].startswith("Failed to put the inline policy t-read of t-execution")
+    assert result["error"]["code"] == "AccessDenied"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 
 import boto3
+import botocore.client
 import pytest
+from botocore.exceptions import ClientError
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import iam_service_linked_role
 from module_runner import run_module
@@ -29,6 +32,7 @@ def test_creates_the_role_when_missing(iam, capsys):
     result = run(capsys)
     assert result["changed"] is True
     assert result["role"]["path"] == "/aws-service-role/ecs.amazonaws.com/"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result["role"]["create_date"])
     assert [r["Arn"] for r in ecs_roles(iam)] == [result["role"]["arn"]]
 
 
@@ -53,3 +57,19 @@ def test_second_run_changes_nothing(iam, capsys):
     second = run(capsys)
     assert (first["changed"], second["changed"]) == (True, False)
     assert first["role"]["arn"] == second["role"]["arn"]
+
+
+def test_a_refused_creation_fails_saying_how_to_create_it(iam, capsys, monkeypatch):
+    original = botocore.client.BaseClient._make_api_call  # pylint: disable=protected-access
+
+    def refusing(self, operation, params):
+        if operation == "CreateServiceLinkedRole":
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refusing)
+    result = run(capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith("Failed to create the service-linked role of ecs.amazonaws.com. The caller needs iam:CreateServiceLinkedRole")
+    assert "aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com" in result["msg"]
+    assert result["error"]["code"] == "AccessDenied"

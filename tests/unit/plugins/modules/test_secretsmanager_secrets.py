@@ -6,7 +6,9 @@ import json
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.modules import secretsmanager_secrets
 from module_runner import run_module
 
@@ -30,6 +32,20 @@ def wanted(master=None, provider="sk-provider-value-1"):
 def run(capsys, secrets, **args):
     args.setdefault("tags", TAGS)
     return run_module(secretsmanager_secrets.main, capsys, secrets=secrets, **args)
+
+
+def refuse(monkeypatch, operation, code):
+    """The module's Secrets Manager client answers ``operation`` with the error ``code``."""
+    def answer(**_):
+        return AWSResponse("https://secretsmanager.us-east-1.amazonaws.com", 400, {}, None), {"Error": {"Code": code, "Message": "not allowed"}}
+
+    def client(module, service, **kwargs):
+        made = real(module, service, **kwargs)
+        made.meta.events.register(f"before-call.secrets-manager.{operation}", answer)
+        return made
+
+    real = retries.client
+    monkeypatch.setattr(retries, "client", client)
 
 
 def value(sm, name):
@@ -129,3 +145,17 @@ def test_bad_input_fails_before_any_call(sm, capsys):
     window = run_module(secretsmanager_secrets.main, capsys, secrets=[{"name": "x"}], state="absent", recovery_window=3)
     assert window["failed"] is True and "7 to 30 days" in window["msg"]
     assert sm.list_secrets()["SecretList"] == []
+
+
+def test_an_aws_error_after_a_change_says_what_failed_and_that_something_changed_without_a_value(sm, capsys, monkeypatch):
+    run(capsys, wanted())
+    master = value(sm, "t/master-key")
+    refuse(monkeypatch, "TagResource", "AccessDeniedException")
+    secrets = wanted(provider="sk-provider-value-2")
+    secrets[0]["description"] = "the master key"
+    result = run(capsys, secrets, tags={"litellm-deployment": "t", "team": "llm"})
+    assert result["failed"] is True and result["changed"] is True  # the description was changed before
+    assert result["msg"].startswith("Failed to tag the secret t/master-key: ")
+    assert result["error"]["code"] == "AccessDeniedException"
+    assert sm.describe_secret(SecretId="t/master-key")["Description"] == "the master key"
+    assert master not in json.dumps(result) and "sk-provider-value" not in json.dumps(result)

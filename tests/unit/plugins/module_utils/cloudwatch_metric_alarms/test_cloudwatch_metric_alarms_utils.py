@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_metric_alarms import batches
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_metric_alarms import comparable
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_metric_alarms import request
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_metric_alarms import spec_errors
@@ -44,3 +45,11 @@ def test_spec_errors_name_the_alarm_and_the_field():
     assert any(error.startswith("alarms[c].comparison is 'Bigger'") for error in errors)
     assert not any("gone" in error for error in errors)
     assert spec_errors([SPEC, dict(SPEC)])[0] == "alarms: the name 'a' is given more than once"
+
+
+def test_names_go_in_batches_of_a_hundred_that_read_as_a_list():
+    names = [f"alarm-{index}" for index in range(201)]
+    assert [len(batch) for batch in batches(names)] == [100, 100, 1]
+    assert [name for batch in batches(names) for name in batch] == names
+    assert batches([]) == []
+    assert f"the alarms {batches(['a', 'b'])[0]}" == "the alarms a, b"

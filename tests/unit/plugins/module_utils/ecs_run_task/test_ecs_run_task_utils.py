@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils import ecs_run_task as utils
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import READY
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
 
 TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/litellm:7"
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/litellm/0f4c3d6e"
@@ -93,13 +92,6 @@ def test_log_stream_follows_the_awslogs_naming():
     assert utils.log_stream({"name": "litellm"}, TASK) is None
 
 
-def test_stopped_verdict():
-    assert utils.stopped_verdict(stopped()).state == READY
-    running = utils.stopped_verdict({"lastStatus": "RUNNING", "desiredStatus": "RUNNING"})
-    assert running == (WAITING, "the task is RUNNING (desired status RUNNING)")
-    assert utils.stopped_verdict(None).state == FAILED
-
-
 def test_exit_code_zero_succeeds():
     ok, message = utils.judge_stopped(stopped(0), "litellm")
     assert ok is True
@@ -148,7 +140,9 @@ def test_failures_message_lists_every_failure():
 
 
 def test_describe_task():
-    view = utils.describe_task(stopped(1))
+    when = datetime.datetime(2025, 1, 31, 13, 0, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
+    view = utils.describe_task(dict(stopped(1), createdAt=when))
+    assert (view["created_at"], view["stopped_at"]) == ("2025-01-31T12:00:00Z", None)
     assert (view["id"], view["last_status"], view["stop_code"], view["tags"]) == ("0f4c3d6e", "STOPPED", "EssentialContainerExited", {"a": "b"})
     assert view["containers"] == [{"name": "litellm", "last_status": "STOPPED", "exit_code": 1, "reason": None}]
     assert utils.describe_task(None) == {}

@@ -3,17 +3,12 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import AccessPointError
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import apply_tag_changes
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import build_posix_user
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import build_root_directory
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import desired_tags
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import gone
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import needs_replacement
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import pick_access_point
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import settings
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import settled
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_access_point import wait_for
-from fake_clock import FakeClock
 
 FS = "fs-0123456789abcdef0"
 
@@ -96,46 +91,3 @@ def test_tags_always_carry_the_name():
     assert desired_tags("n", {"Name": "n"}) == {"Name": "n"}
     with pytest.raises(AccessPointError, match="Leave Name out"):
         desired_tags("n", {"Name": "other"})
-    assert apply_tag_changes({"a": "1", "b": "2"}, {"c": 3}, ["a"]) == {"b": "2", "c": "3"}
-
-
-# Waiting
-
-
-def test_wait_returns_at_once_when_ready():
-    clock = FakeClock()
-    done, value, elapsed = wait_for(lambda: {"LifeCycleState": "available"}, settled, 60, 5, clock, clock.sleep)
-    assert (done, value["LifeCycleState"], elapsed, clock.sleeps) == (True, "available", 0, [])
-
-
-def test_wait_polls_until_the_predicate_holds():
-    clock = FakeClock()
-    states = iter(["creating", "creating", "available"])
-    done, value, elapsed = wait_for(lambda: {"LifeCycleState": next(states)}, settled, 60, 5, clock, clock.sleep)
-    assert (done, value["LifeCycleState"], elapsed, clock.sleeps) == (True, "available", 10, [5, 5])
-
-
-def test_wait_stops_within_its_total_budget():
-    clock = FakeClock()
-    done, value, elapsed = wait_for(lambda: {"LifeCycleState": "creating"}, settled, 12, 5, clock, clock.sleep)
-    assert (done, value["LifeCycleState"]) == (False, "creating")
-    assert clock.sleeps == [5, 5, 2]  # the last sleep is cut to what is left of the budget
-    assert elapsed == 12
-
-
-def test_wait_counts_the_time_fetches_take():
-    clock = FakeClock()
-
-    def slow_fetch():
-        clock.now += 7
-        return {"LifeCycleState": "creating"}
-
-    done, value, elapsed = wait_for(slow_fetch, settled, 10, 5, clock, clock.sleep)
-    assert (done, value["LifeCycleState"]) == (False, "creating")
-    assert clock.sleeps == [3]
-    assert elapsed == 17  # budget spent after the second fetch: no further sleep
-
-
-def test_predicates():
-    assert settled({"LifeCycleState": "error"}) and not settled({"LifeCycleState": "creating"}) and not settled(None)
-    assert gone(None) and gone({"LifeCycleState": "deleted"}) and not gone({"LifeCycleState": "deleting"})

@@ -13,6 +13,7 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dash
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import describe_messages
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import error_validation_messages
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import parse_body
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import rejection
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import serialise_body
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.cloudwatch_dashboard import validation_messages
 
@@ -125,6 +126,22 @@ def test_error_validation_messages_are_found_where_botocore_puts_them():
     assert error_validation_messages({"Error": {"Code": "InvalidParameterInput"}, "dashboardValidationMessages": entry}) == expected
     assert error_validation_messages({"Error": {"Code": "InvalidParameterInput", "DashboardValidationMessages": entry}}) == expected
     assert error_validation_messages({"Error": {"Code": "InvalidParameterInput", "Message": "bad"}}) == []
+
+
+def test_validation_messages_are_masked():
+    messages = validation_messages([{"DataPath": "/widgets/0/properties/markdown", "Message": "Unexpected token sk-1234567890abcdef"}])
+    assert messages == [{"data_path": "/widgets/0/properties/markdown", "message": "Unexpected token sk-***"}]
+
+
+def test_rejection_names_the_dashboard_and_the_paths():
+    entry = [{"DataPath": "/widgets/0/type", "Message": "Invalid widget type"}]
+    message, messages = rejection("d", {"Error": {"Code": "InvalidParameterInput", "Message": "bad"}, "dashboardValidationMessages": entry})
+    assert message == "CloudWatch rejected the body of dashboard d: /widgets/0/type: Invalid widget type. Correct the body at the paths named and run again"
+    assert messages == [{"data_path": "/widgets/0/type", "message": "Invalid widget type"}]
+    message, messages = rejection("d", {"Error": {"Code": "InvalidParameterInput", "Message": "password=hunter2 is bad"}})
+    assert message.startswith("CloudWatch rejected the body of dashboard d: password=*** is bad.")
+    assert messages == []
+    assert rejection("d", {})[0].startswith("CloudWatch rejected the body of dashboard d: no details given.")
 
 
 def test_dashboard_output_parses_the_body():

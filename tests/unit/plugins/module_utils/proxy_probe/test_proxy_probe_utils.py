@@ -1,4 +1,4 @@
-"""proxy_probe module_utils: verdicts on each answer, percentiles, redaction, the staged probe on a fake clock."""
+"""proxy_probe module_utils: verdicts on each answer, percentiles, masking, the staged probe on a fake clock."""
 
 from __future__ import annotations
 
@@ -138,11 +138,12 @@ def test_percentile_interpolates_between_closest_ranks(values, q, expected):
     assert pp.percentile(values, q) == pytest.approx(expected) if expected is not None else pp.percentile(values, q) is None
 
 
-def test_redact_masks_the_key_bearer_tokens_and_key_like_words_only():
+def test_quoted_answers_mask_the_key_bearer_tokens_and_key_like_words_only():
     text = f"bad key {KEY}; Authorization: Bearer abc.def; Received API Key = sk-live-9f8e7d6c5b; task-definition ok"
-    shown = pp.redact(text, [KEY])
-    assert KEY not in shown and "abc.def" not in shown and "9f8e7d6c5b" not in shown
-    assert "task-definition ok" in shown
+    for shown in (pp.excerpt(text, [KEY]), pp.describe(Answer(None, error=text, kind=pp.NETWORK), [KEY])):
+        assert KEY not in shown and "abc.def" not in shown and "9f8e7d6c5b" not in shown
+        assert "Bearer ***" in shown and "sk-***" in shown
+        assert "task-definition ok" in shown
 
 
 def test_excerpt_is_one_line_and_cut():

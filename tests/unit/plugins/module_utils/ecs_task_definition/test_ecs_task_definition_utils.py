@@ -12,7 +12,6 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_defini
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import OWN_OPTION_KEYS
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import RESPONSE_ONLY_KEYS
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import TaskDefinitionError
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import apply_tag_changes
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import check_definition
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import check_family
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import coerce
@@ -22,8 +21,6 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_defini
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import latest_arn
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import normalize
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import revisions_of
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import tag_dict
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import tag_list
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_task_definition import task_units
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task-definition/{}:{}"
@@ -357,7 +354,7 @@ def test_check_definition_accepts_the_request():
     assert check_definition(REQUEST, register_shape().members) is REQUEST
 
 
-# Revisions and tags
+# Revisions
 
 
 def test_latest_arn_is_the_highest_revision_of_exactly_that_family():
@@ -367,12 +364,6 @@ def test_latest_arn_is_the_highest_revision_of_exactly_that_family():
     assert latest_arn([], "litellm") is None
 
 
-def test_tags_round_trip():
-    assert tag_dict(tag_list({"b": 1, "a": "x"})) == {"a": "x", "b": "1"}
-    assert tag_list({"b": "2", "a": "1"}) == [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}]
-    assert apply_tag_changes({"a": "1", "b": "2"}, {"c": 3}, ["a"]) == {"b": "2", "c": "3"}
-
-
 # What the module returns
 
 
@@ -380,7 +371,7 @@ def test_describe_snake_cases_keys_but_not_data():
     described = describe(changed(DESCRIBED, dockerLabels={"com.example.MyLabel": "x"}), {"Project": "litellm"})
     container = described["container_definitions"][0]
     assert described["task_definition_arn"] == ARN.format("litellm", 3)
-    assert described["registered_at"] == "2026-11-29T12:00:00+00:00"
+    assert described["registered_at"] == "2026-11-29T12:00:00Z"
     assert container["docker_labels"] == {"com.example.MyLabel": "x"}
     assert container["log_configuration"]["options"] == {"awslogs-group": "/ecs/litellm"}
     assert container["secrets"] == [{"name": "LITELLM_MASTER_KEY", "value_from": SECRET}]

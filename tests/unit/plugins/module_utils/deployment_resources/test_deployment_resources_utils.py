@@ -11,23 +11,21 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils import deployme
 KEY = "litellm-deployment"
 
 
-@pytest.mark.parametrize("tags, expected", [
-    (None, {}),
-    ([], {}),
-    ({"a": "1"}, {"a": "1"}),
-    ([{"Key": "a", "Value": "1"}, {"Key": "b", "Value": ""}], {"a": "1", "b": ""}),
-    ([{"key": "a", "value": "1"}], {"a": "1"}),
-    ([{"Key": "a"}], {"a": ""}),
+@pytest.mark.parametrize("tags", [
+    {KEY: "litellm"},  # CloudWatch Logs
+    [{"Key": "owner", "Value": ""}, {"Key": KEY, "Value": "litellm"}],  # IAM, Secrets Manager, ELBv2, EC2, EFS, CloudWatch, S3
+    [{"key": KEY, "value": "litellm"}],  # ECS
 ])
-def test_tags_dict_accepts_every_api_shape(tags, expected):
-    assert dr.tags_dict(tags) == expected
+def test_has_tag_accepts_every_api_shape(tags):
+    assert dr.has_tag(tags, KEY, "litellm")
+    assert not dr.has_tag(tags, KEY, "other")
 
 
 def test_has_tag_needs_the_exact_pair():
     assert dr.has_tag([{"Key": KEY, "Value": "litellm"}], KEY, "litellm")
     assert not dr.has_tag([{"Key": KEY, "Value": "litellm-prod"}], KEY, "litellm")  # Secrets Manager's tag-value is a prefix filter
     assert not dr.has_tag([{"Key": "owner", "Value": "litellm"}, {"Key": KEY, "Value": "other"}], KEY, "litellm")
-    assert not dr.has_tag(None, KEY, "litellm")
+    assert not dr.has_tag(None, KEY, "litellm") and not dr.has_tag([], KEY, "litellm") and not dr.has_tag({}, KEY, "litellm")
 
 
 def test_chunks_respects_the_api_batch_size():
@@ -63,8 +61,8 @@ def test_secret_scheduled_for_deletion_carries_its_state_and_date():
     entry = dr.secret_entry(secret, "us-east-1")
     assert dr.is_pending_deletion(secret)
     assert entry["state"] == "scheduled_for_deletion"
-    assert entry["deleted_date"] == "2025-06-01T10:00:00+00:00"
-    assert dr.summary_line(entry) == "AWS::SecretsManager::Secret litellm/master-key (scheduled for deletion on 2025-06-01T10:00:00+00:00)"
+    assert entry["deleted_date"] == "2025-06-01T10:00:00Z"
+    assert dr.summary_line(entry) == "AWS::SecretsManager::Secret litellm/master-key (scheduled for deletion on 2025-06-01T10:00:00Z)"
     live = dr.secret_entry({"Name": "a", "ARN": "arn"}, "us-east-1")
     assert "state" not in live and not dr.is_pending_deletion({"Name": "a"})
 
@@ -85,6 +83,11 @@ def test_security_group_arn_is_built_when_the_api_omits_it():
 def test_log_group_arn_drops_the_wildcard():
     assert dr.log_group_arn({"arn": "arn:aws:logs:us-east-1:1:log-group:/ecs/litellm:*"}) == "arn:aws:logs:us-east-1:1:log-group:/ecs/litellm"
     assert dr.log_group_arn({"logGroupArn": "arn:aws:logs:us-east-1:1:log-group:/x", "arn": "ignored:*"}) == "arn:aws:logs:us-east-1:1:log-group:/x"
+
+
+def test_log_group_tags_come_as_a_dict():
+    entry = dr.log_group_entry({"logGroupName": "/ecs/litellm", "arn": "arn:aws:logs:us-east-1:1:log-group:/ecs/litellm:*"}, {KEY: "litellm"}, "us-east-1")
+    assert (entry["arn"], entry["detail"]["tags"]) == ("arn:aws:logs:us-east-1:1:log-group:/ecs/litellm", {KEY: "litellm"})
 
 
 def test_bucket_entry_has_its_own_region_and_partition():

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import file_system_verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import fixed_setting_changes
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import mount_targets_verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import target_plan
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.efs_file_system import throughput_changes
 
@@ -36,17 +34,3 @@ def test_fixed_settings_that_differ_are_named():
     assert fixed_setting_changes({"encrypt": True, "performance_mode": "generalPurpose", "kms_key_id": None}, found) == []
     lines = fixed_setting_changes({"encrypt": False, "performance_mode": "maxIO", "kms_key_id": "arn:aws:kms:us-east-1:1:key/b"}, found)
     assert [line.split()[0] for line in lines] == ["encrypt", "performance_mode", "kms_key_id"]
-
-
-def test_mount_targets_are_ready_when_all_are_available_and_fail_on_error():
-    assert mount_targets_verdict([]).state == "waiting"
-    assert mount_targets_verdict([{"MountTargetId": "a", "LifeCycleState": "available"}]).state == "ready"
-    waiting = mount_targets_verdict([{"MountTargetId": "a", "LifeCycleState": "available"}, {"MountTargetId": "b", "LifeCycleState": "creating"}])
-    assert waiting.state == "waiting" and "b (creating)" in waiting.reason
-    assert mount_targets_verdict([{"MountTargetId": "a", "LifeCycleState": "error"}]).state == "failed"
-
-
-def test_file_system_verdict():
-    assert file_system_verdict({"LifeCycleState": "available"}).state == "ready"
-    assert file_system_verdict({"LifeCycleState": "creating"}).state == "waiting"
-    assert file_system_verdict(None).state == "failed"

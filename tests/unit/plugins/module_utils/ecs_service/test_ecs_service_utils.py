@@ -1,4 +1,4 @@
-"""ecs_service and waiter module_utils: normalised settings, requests, the readiness judge, messages, the waiter."""
+"""ecs_service module_utils: normalised settings, requests, results, and the failure message of a rollout."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ import pytest
 
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils import ecs_service as utils
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import READY
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import TIMEOUT
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Budget
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Outcome
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Verdict
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
-from fake_clock import FakeClock
 
 TD1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:1"
 TD2 = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:2"
@@ -43,108 +37,6 @@ def service(deployments=None, running=2, desired=2, status="ACTIVE", **extra):
     }
     item.update(extra)
     return item
-
-
-# --- the waiter ------------------------------------------------------------------------------------------
-
-
-def test_waiter_answers_at_once_when_ready():
-    clock = FakeClock()
-    outcome = Waiter(lambda: "x", lambda value: True, clock=clock, sleep=clock.sleep).wait(timeout=60, interval=5)
-    assert (outcome.state, outcome.value, outcome.polls, clock.sleeps) == (READY, "x", 1, [])
-
-
-def test_waiter_polls_until_ready():
-    clock = FakeClock()
-    values = iter([1, 2, 3])
-    outcome = Waiter(lambda: next(values), lambda value: value == 3, clock=clock, sleep=clock.sleep).wait(timeout=60, interval=5)
-    assert (outcome.state, outcome.value, outcome.polls, outcome.elapsed) == (READY, 3, 3, 10)
-
-
-def test_waiter_keeps_to_its_budget_and_cuts_the_last_sleep():
-    clock = FakeClock()
-    outcome = Waiter(lambda: None, lambda value: Verdict(WAITING, "still starting"), clock=clock, sleep=clock.sleep).wait(
-        timeout=25, interval=10)
-    assert (outcome.state, outcome.reason) == (TIMEOUT, "still starting")
-    assert clock.sleeps == [10, 10, 5]
-    assert (outcome.elapsed, outcome.polls) == (25, 4)  # a last poll at the end of the budget
-
-
-def test_waiter_stops_at_once_on_failure():
-    clock = FakeClock()
-    verdicts = iter([Verdict(WAITING), Verdict(FAILED, "circuit breaker")])
-    outcome = Waiter(lambda: None, lambda value: next(verdicts), clock=clock, sleep=clock.sleep).wait(timeout=600, interval=10)
-    assert (outcome.state, outcome.reason, clock.sleeps) == (FAILED, "circuit breaker", [10])
-
-
-def test_waiter_with_no_budget_polls_once():
-    clock = FakeClock()
-    outcome = Waiter(lambda: None, lambda value: False, clock=clock, sleep=clock.sleep).wait(timeout=0, interval=10)
-    assert (outcome.state, outcome.polls, clock.sleeps) == (TIMEOUT, 1, [])
-
-
-def test_budget_is_shared():
-    clock = FakeClock()
-    budget = Budget(30, clock=clock)
-    clock.sleep(20)
-    assert (budget.elapsed(), budget.remaining()) == (20, 10)
-    clock.sleep(20)
-    assert budget.remaining() == 0
-
-
-# --- the readiness judge ---------------------------------------------------------------------------------
-
-
-def test_steady_service_is_ready():
-    assert utils.steady_verdict(service(), "ecs-svc/1").state == READY
-    assert utils.steady_verdict(service()).state == READY  # no id: the PRIMARY deployment
-
-
-def test_api_without_rollout_state_is_judged_by_counts():
-    assert utils.steady_verdict(service([deployment(rollout=None)])).state == READY
-    assert utils.steady_verdict(service([deployment(rollout=None)], running=1)).state == WAITING
-
-
-@pytest.mark.parametrize("item, expected", [
-    (service([deployment(rollout="IN_PROGRESS")]), "is IN_PROGRESS; 2 of 2 tasks running"),
-    (service(running=1), "1 of 2 tasks running, 1 pending"),
-    (service([deployment("ecs-svc/2", td=TD2, rollout="IN_PROGRESS"), deployment(status="ACTIVE")]), "older deployments are still draining"),
-    (service([deployment("ecs-svc/2", td=TD2), deployment(status="ACTIVE")]), "ecs-svc/1 (ACTIVE)"),
-])
-def test_unfinished_rollouts_are_waited_for(item, expected):
-    deployment_id = item["deployments"][0]["id"]
-    verdict = utils.steady_verdict(item, deployment_id)
-    assert verdict.state == WAITING
-    assert expected in verdict.reason
-
-
-@pytest.mark.parametrize("item, deployment_id, expected", [
-    (None, "ecs-svc/1", "no longer exists"),
-    (service(status="DRAINING"), "ecs-svc/1", "DRAINING"),
-    (service([deployment(rollout="FAILED", rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")]),
-     "ecs-svc/1", "app:1 failed: ECS deployment circuit breaker: tasks failed to start."),
-    # Rollback: our deployment (app:2) is gone, the previous task definition is PRIMARY again.
-    (service([deployment("ecs-svc/1", td=TD1)]), "ecs-svc/2", "ecs-svc/2 is gone and ecs-svc/1 of app:1 is PRIMARY"),
-    # Rollback in progress: ours is ACTIVE (not FAILED yet), another is PRIMARY.
-    (service([deployment("ecs-svc/3", td=TD1, rollout="IN_PROGRESS"),
-              deployment("ecs-svc/2", status="ACTIVE", td=TD2, rollout="IN_PROGRESS")]),
-     "ecs-svc/2", "is ACTIVE, and ecs-svc/3 of app:1 is PRIMARY"),
-])
-def test_failed_rollouts_end_the_wait(item, deployment_id, expected):
-    verdict = utils.steady_verdict(item, deployment_id)
-    assert verdict.state == FAILED
-    assert expected in verdict.reason
-
-
-def test_a_failed_older_deployment_does_not_fail_the_new_one():
-    item = service([deployment("ecs-svc/2", td=TD2, rollout="IN_PROGRESS"), deployment(status="ACTIVE", rollout="FAILED")])
-    assert utils.steady_verdict(item, "ecs-svc/2").state == WAITING
-
-
-def test_inactive_verdict():
-    assert utils.inactive_verdict(None).state == READY
-    assert utils.inactive_verdict(service(status="INACTIVE")).state == READY
-    assert utils.inactive_verdict(service(status="DRAINING")).state == WAITING
 
 
 # --- settings and requests -------------------------------------------------------------------------------
@@ -259,7 +151,8 @@ def test_describe_snake_cases_and_trims():
     result = utils.describe(service(events=events, tags=[{"key": "a", "value": "1"}]))
     assert result["tags"] == {"a": "1"}
     assert len(result["events"]) == utils.EVENT_LIMIT
-    assert result["events"][0] == {"id": "0", "created_at": "2025-01-02T03:04:05+00:00", "message": "event 0"}
+    assert result["events"][0] == {"id": "0", "created_at": "2025-01-02T03:04:05Z", "message": "event 0"}
+    assert (result["desired_count"], result["running_count"]) == (2, 2)  # numbers are not taken for times
     assert result["deployment_configuration"]["deployment_circuit_breaker"] == {"enable": False, "rollback": False}
 
 
@@ -275,17 +168,12 @@ def test_failure_message_quotes_events_and_stopped_tasks():
     outcome = Outcome(TIMEOUT, item, "deployment ecs-svc/1 of app:1 is IN_PROGRESS", 300.0, 31)
     message = utils.failure_message("litellm", "c", outcome, 300, item, tasks)
     assert "did not reach a steady state within 300 s" in message
-    assert "2025-01-02 03:04:05 (service litellm) has started 2 tasks: (task abc)." in message
-    assert ("task abc (app:1) stopped 2025-01-02 03:04:05: Task failed ELB health checks in (target-group tg) "
-            "[ServiceSchedulerInitiated]; container app: exit code 137, OutOfMemoryError: Container killed due to memory usage") in message
+    assert "Service events, newest first:\n  - 2025-01-02T03:04:05Z (service litellm) has started 2 tasks: (task abc)." in message
+    assert ("Stopped tasks (latest 1), by reason:\n  - task abc (app:1) stopped 2025-01-02T03:04:05Z: Task failed ELB health checks "
+            "in (target-group tg) [ServiceSchedulerInitiated]; container app: exit code 137, OutOfMemoryError: Container killed due to "
+            "memory usage") in message
     assert "raise wait_timeout (now 300)" in message
     failed = utils.failure_message("litellm", "c", Outcome(FAILED, item, "circuit breaker", 5.0, 2), 300, item, [])
     assert "will not reach a steady state: circuit breaker." in failed
     assert "Stopped tasks: none found." in failed and "raise wait_timeout" not in failed
-
-
-def test_stopped_tasks_newest_first_and_limited():
-    tasks = [{"taskArn": f"t/{i}", "stoppedAt": WHEN + datetime.timedelta(minutes=i), "stoppedReason": "x"} for i in range(8)]
-    lines = utils.stopped_task_lines(tasks)
-    assert len(lines) == utils.STOPPED_TASK_LIMIT
-    assert lines[0].startswith("task 7 ")
+    assert "Service events: none." in utils.failure_message("litellm", "c", outcome, 300, service(), [])

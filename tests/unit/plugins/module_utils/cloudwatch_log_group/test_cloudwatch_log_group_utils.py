@@ -100,7 +100,7 @@ def test_tags_not_purged():
 def test_output():
     assert output(GROUP, {"team": "llm"}) == {
         "name": "/ecs/litellm", "arn": ARN, "retention_days": 30, "kms_key_arn": "", "tags": {"team": "llm"},
-        "stored_bytes": 12, "creation_time": 1718000000000,
+        "stored_bytes": 12, "creation_time": "2024-06-10T06:13:20Z",
     }
     assert output(None, {}) == {}
 
