@@ -23,6 +23,7 @@ from localaws.harness import Emulator  # noqa: E402  pylint: disable=wrong-impor
 # command runs one file per worker; starting the long ones first keeps the run from ending on one long file that
 # started last. Everything else keeps its collected order after them.
 SLOW_FIRST = (  # measured with --junitxml on 2 workers; ansible-test sanity is slower on a fresh clone (no venvs yet)
+    "tests/quality/test_molecule.py",
     "tests/integration/test_foundation.py",
     "tests/quality/test_collection.py",
     "tests/integration/test_teardown.py",
@@ -32,7 +33,7 @@ SLOW_FIRST = (  # measured with --junitxml on 2 workers; ansible-test sanity is 
     "tests/integration/test_observability.py",
     "tests/integration/test_bad_input.py",
     "tests/integration/test_gate.py",
-    "tests/quality/test_molecule.py",
+    "tests/integration/test_awx_runner.py",
     "tests/tools/test_harness.py",
     "tests/tools/test_guide_cli.py",
     "tests/integration/test_proxy_probe.py",

@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """The project's two entry points, each runnable on a fresh clone.
 
-    python3 tools/dev.py deploy [--keep]   deploy on the embedded default (local AWS emulator) and summarise
+    python3 tools/dev.py deploy [--keep]   deploy on the embedded default (local AWS emulator) and summarise;
+                                           --keep leaves the emulator and the local proxy running, to call
     python3 tools/dev.py test [PYTEST ARGS] run the whole test suite
-    python3 tools/dev.py stop              stop an emulator left running by 'deploy --keep'
+    python3 tools/dev.py stop              stop the proxy and the emulator left running by 'deploy --keep'
     python3 tools/dev.py bench [--deploy] [--suite]
                                            time a converge against the guide's aws CLI path (tools/benchmark.py)
 
@@ -19,11 +20,13 @@ import contextlib
 import hashlib
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import types
 import uuid
 import venv
 from pathlib import Path
@@ -116,11 +119,63 @@ def ansible_env(endpoint: str, report: Path | None = None) -> dict[str, str]:
     return env
 
 
-def summarise(endpoint: str, report: dict) -> str:
-    """A readable account of what the run changed and what now exists in the emulator."""
+def _session():
     import boto3  # pylint: disable=import-outside-toplevel
 
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
+
+GATE_PROBE = "gate | Probe the proxy"  # playbooks/tasks/gate.yml
+
+
+def gate_verdict(report: dict, returncode: int) -> str:
+    """The gate's verdict, from the change_report of the site.yml run and the run's exit code."""
+    probes = [task for task in report.get("tasks", []) if task.get("task") == GATE_PROBE]
+    status = probes[-1]["status"] if probes else ""
+    if status in ("ok", "changed"):
+        return "passed" if returncode == 0 else f"passed, but the playbook failed afterwards (exit code {returncode})"
+    if status in ("failed", "unreachable"):
+        return "failed (see the playbook's output above)"
+    if status == "skipped":
+        return "skipped (litellm_gate is false, or a --check run)"
+    return f"not reached (the playbook failed first, exit code {returncode})" if returncode else "not run"
+
+
+def deployed_service(endpoint: str, name: str = "") -> dict:
+    """What the emulator reports about the deployment's service: its task definition, models and load balancer.
+
+    Empty values where the service does not exist (yet)."""
+    from localaws.runtime import CONTAINER, config_bytes, container  # pylint: disable=import-outside-toplevel
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    name = name or LOCAL_DEPLOYMENT
+    session = _session()
+    aws = types.SimpleNamespace(client=lambda service: session.client(service, endpoint_url=endpoint))
+    ecs, elb = aws.client("ecs"), aws.client("elbv2")
+    found = {"task_definition": "", "revision": "", "models": [], "master_key_from": "", "alb_dns": ""}
+    try:
+        services = [item for item in ecs.describe_services(cluster=name, services=[name])["services"] if item["status"] == "ACTIVE"]
+    except ecs.exceptions.ClusterNotFoundException:
+        services = []
+    if services:
+        definition = ecs.describe_task_definition(taskDefinition=services[0]["taskDefinition"])["taskDefinition"]
+        proxy = container(definition, CONTAINER)
+        environment = {pair["name"]: pair["value"] for pair in proxy.get("environment", [])}
+        config = yaml.safe_load(config_bytes(aws, definition, environment)) or {}
+        found.update(task_definition=definition["taskDefinitionArn"], revision=f"{definition['family']}:{definition['revision']}",
+                     models=[item["model_name"] for item in config.get("model_list") or []],
+                     master_key_from=next((item["valueFrom"] for item in proxy.get("secrets", []) if item["name"] == "LITELLM_MASTER_KEY"), ""))
+        groups = [item["targetGroupArn"] for item in services[0].get("loadBalancers", []) if item.get("targetGroupArn")]
+        balancers = [arn for group in elb.describe_target_groups(TargetGroupArns=groups)["TargetGroups"] for arn in group["LoadBalancerArns"]] if groups else []
+        if balancers:
+            found["alb_dns"] = elb.describe_load_balancers(LoadBalancerArns=balancers[:1])["LoadBalancers"][0]["DNSName"]
+    return found
+
+
+def summarise(endpoint: str, report: dict, proxy_url: str = "", returncode: int | None = None, kept: bool = False) -> str:
+    """A readable account of what the run changed and what now exists in the emulator; it ends with the endpoint,
+    the models, the task definition's revision and the gate's verdict."""
+    session = _session()
     iam = session.client("iam", endpoint_url=endpoint)
     sm = session.client("secretsmanager", endpoint_url=endpoint)
     lines = ["", "=" * 72, "Summary", "=" * 72]
@@ -168,7 +223,28 @@ def summarise(endpoint: str, report: dict) -> str:
     for bucket in s3.list_buckets()["Buckets"]:
         keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket["Name"]).get("Contents", [])]
         lines.append(f"  S3 bucket       {bucket['Name']} (objects: {', '.join(keys) or '-'})")
+    service = deployed_service(endpoint)
+    lines.append("")
+    lines.append("Endpoint:")
+    if proxy_url:
+        lines.append(f"  Local proxy     {proxy_url} (the service's task run on this machine; {'kept running' if kept else 'stopped at the end'})")
+    lines.append(f"  Load balancer   {service['alb_dns'] or '-'} (its DNS name as the emulator reports it; nothing answers there locally)")
+    lines.append(f"Models:           {', '.join(service['models']) or '-'}")
+    lines.append(f"Task definition:  {service['revision'] or '-'}" + (f" ({service['task_definition']})" if service["task_definition"] else ""))
+    lines.append(f"Gate:             {gate_verdict(report, 0 if returncode is None else returncode)}")
     return "\n".join(lines)
+
+
+def chat_command(endpoint: str, proxy_url: str, service: dict) -> str:
+    """A curl command line for POST /v1/chat/completions on the first model, with the master key the task gets.
+
+    The key is read from the emulator's Secrets Manager now, and appears only in the returned line."""
+    from localaws.runtime import secret_value  # pylint: disable=import-outside-toplevel
+
+    key = secret_value(_session().client("secretsmanager", endpoint_url=endpoint), service["master_key_from"])
+    body = json.dumps({"model": service["models"][0], "messages": [{"role": "user", "content": "Say hi."}]})
+    return shlex.join(["curl", "-sS", f"{proxy_url}/v1/chat/completions", "-H", f"Authorization: Bearer {key}",
+                       "-H", "Content-Type: application/json", "-d", body])
 
 
 LOCAL_DEPLOYMENT = "litellm"  # inventories/local: litellm_name
@@ -176,42 +252,80 @@ LOCAL_DEPLOYMENT = "litellm"  # inventories/local: litellm_name
 
 def deploy(keep: bool) -> int:
     from localaws.harness import Emulator, free_port  # pylint: disable=import-outside-toplevel
-    from localaws.runtime import LocalService  # pylint: disable=import-outside-toplevel
+    from localaws.runtime import DetachedService, LocalService  # pylint: disable=import-outside-toplevel
 
-    emulator = Emulator(STATE / "emulator")
+    emulator, kept = Emulator(STATE / "emulator"), DetachedService(STATE / "proxy")
+    if not emulator.running():
+        kept.stop()  # a proxy left by an earlier 'deploy --keep' serves an emulator that is gone
     # --keep: the emulator outlives this command, so it watches no process (stop it with 'dev.py stop').
     endpoint = emulator.start(watch_pid=0 if keep else os.getpid())
     print(f"Local AWS emulator: {endpoint} (pid {emulator.pid})", flush=True)
+    proxy_url = ""
     try:
         with tempfile.TemporaryDirectory() as tmp:
             # The service's proxy, run locally from its task definition once site.yml has registered it; the
-            # gate at the end of site.yml probes it (litellm_endpoint_url).
-            local = LocalService(endpoint, LOCAL_DEPLOYMENT, LOCAL_DEPLOYMENT, free_port(), Path(tmp) / "proxy")
-            print(f"Local LiteLLM proxy (started from the deployed task definition): {local.url}", flush=True)
+            # gate at the end of site.yml probes it (litellm_endpoint_url). --keep runs it in a process of its
+            # own that outlives this command, like the emulator; otherwise it runs in this one.
+            if keep:
+                local = None
+                proxy_url = kept.start(endpoint, LOCAL_DEPLOYMENT, LOCAL_DEPLOYMENT, free_port())
+            else:
+                local = LocalService(endpoint, LOCAL_DEPLOYMENT, LOCAL_DEPLOYMENT, free_port(), Path(tmp) / "proxy")
+                proxy_url = local.url
+            print(f"Local LiteLLM proxy (started from the deployed task definition): {proxy_url}", flush=True)
             report_path = Path(tmp) / "report.json"
-            with local:
-                env = dict(ansible_env(endpoint, report_path), LITELLM_ECS_LOCAL_PROXY_URL=local.url)
+            with local or contextlib.nullcontext():
+                env = dict(ansible_env(endpoint, report_path), LITELLM_ECS_LOCAL_PROXY_URL=proxy_url)
                 run = subprocess.run(
                     ["ansible-playbook", "-i", str(ROOT / "inventories" / "local"), str(ROOT / "playbooks" / "site.yml")],
                     env=env, cwd=ROOT, check=False,
                 )
-                if local.error:
-                    print(f"The local proxy could not run: {local.error}", file=sys.stderr)
+                error = local.error if local else kept.error()
+                if error:
+                    print(f"The local proxy could not run: {error}", file=sys.stderr)
             report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
-        print(summarise(endpoint, report))
+        print(summarise(endpoint, report, proxy_url, run.returncode, kept=keep))
         return run.returncode
     finally:
         if keep:
-            print(f"\nThe emulator is still running at {endpoint}; stop it with: python3 tools/dev.py stop")
+            print(kept_instructions(endpoint, kept))
         else:
+            kept.stop()  # one left by an earlier 'deploy --keep': everything stops
             emulator.stop()
             print("\nStopped the local AWS emulator (its state is gone; use --keep to inspect it).")
 
 
+def kept_instructions(endpoint: str, kept) -> str:
+    """What 'deploy --keep' leaves running, and how to call it and stop it."""
+    lines = ["", f"The local AWS emulator is still running at {endpoint}."]
+    try:
+        service = deployed_service(endpoint) if kept.running() else {}
+        call = chat_command(endpoint, kept.url, service) if service.get("models") and service.get("master_key_from") else ""
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # still say what runs and how to stop it
+        service, call = {}, ""
+        lines.append(f"(The deployment could not be read from the emulator: {type(exc).__name__}: {exc})")
+    if call:
+        lines += [f"The local LiteLLM proxy is still running at {kept.url} ({service['revision']}; log: {kept.log_file}).",
+                  f"Call {service['models'][0]} on it (the master key is the deployment's, read from the emulator's Secrets Manager):",
+                  "", "  " + call, ""]
+    elif kept.running():
+        lines.append(f"The local LiteLLM proxy's process is still running for {kept.url}, but the service has no task definition yet.")
+    else:
+        lines.append(f"The local LiteLLM proxy is not running: {kept.error() or 'it was not started'}.")
+    lines.append("Stop them with: python3 tools/dev.py stop")
+    return "\n".join(lines)
+
+
 def stop() -> int:
     from localaws.harness import Emulator  # pylint: disable=import-outside-toplevel
+    from localaws.runtime import DetachedService  # pylint: disable=import-outside-toplevel
 
-    print("stopped the emulator" if Emulator(STATE / "emulator").stop() else "no emulator was running")
+    emulator, kept = Emulator(STATE / "emulator"), DetachedService(STATE / "proxy")
+    pid, port = kept.pid, kept.port
+    # The proxy first: it would otherwise outlive its emulator for a few seconds, failing to reach it.
+    print(f"stopped the local LiteLLM proxy (pid {pid}, port {port})" if kept.stop() else "no local LiteLLM proxy was running")
+    pid = emulator.pid
+    print(f"stopped the local AWS emulator (pid {pid})" if emulator.stop() else "no emulator was running")
     return 0
 
 
@@ -267,9 +381,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     deploy_parser = sub.add_parser("deploy", help="deploy on the local emulator and print a summary")
-    deploy_parser.add_argument("--keep", action="store_true", help="leave the emulator running afterwards")
+    deploy_parser.add_argument("--keep", action="store_true", help="leave the emulator and the local proxy running afterwards")
     sub.add_parser("test", help="run the whole test suite (extra arguments go to pytest)")
-    sub.add_parser("stop", help="stop an emulator left running by 'deploy --keep'")
+    sub.add_parser("stop", help="stop the local proxy and the emulator left running by 'deploy --keep'")
     sub.add_parser("bench", help="time a converge against the guide's aws CLI path (extra arguments go to tools/benchmark.py)")
     args, rest = parser.parse_known_args()
     if rest and args.command not in ("test", "bench"):

@@ -9,25 +9,17 @@ stand-in) are the ones measured in the shared toolchain notes.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-import sysconfig
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tooling import run, tail
+from tooling import BIN, NAME, NAMESPACE, ROOT, SITE_PACKAGES, galaxy_version, report, run, tool, tool_env
 
 pytestmark = pytest.mark.quality
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent  # not resolved: the virtualenv's bin, not its base Python's
-SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])
-NAMESPACE, NAME = "llmops", "litellm_ecs"
 # ansible-test's per-test virtualenvs live under $HOME/.ansible/test/venv: a HOME that outlives the run
 # makes warm runs fast. .cache/ is gitignored and left out of the built collection.
 SANITY_HOME = ROOT / ".cache" / "quality" / "home"
@@ -45,42 +37,11 @@ subprocess.check_call([sys.executable, "-m", "pip", "install", *ARGS])
 '''
 
 
-def tool(name: str) -> str:
-    path = BIN / name
-    assert path.exists(), f"{name} is not installed next to {sys.executable}; run: python3 tools/dev.py test"
-    return str(path)
-
-
-def tool_env(home: Path, **extra: str) -> dict[str, str]:
-    """The caller's environment with a scratch HOME, the virtualenv first on PATH and no colour."""
-    home.mkdir(parents=True, exist_ok=True)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
-    env.update({
-        "HOME": str(home),
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "NO_COLOR": "1",
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "PY_COLORS": "0",
-    })
-    env.update(extra)
-    return env
-
-
-def report(proc: subprocess.CompletedProcess, what: str) -> str:
-    """An assertion message: what failed, the command, and the last lines of the tool's output."""
-    return f"{what} (exit {proc.returncode}): {' '.join(proc.args)}\n{tail(proc.stdout)}"
-
-
 def repository_files() -> list[str]:
     """The files git knows of or would add (tracked and untracked, not ignored) that exist on disk."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                             stdout=subprocess.PIPE, check=True).stdout.decode("utf-8").split("\0")
     return sorted(name for name in listed if name and (ROOT / name).is_file())
-
-
-def galaxy_version() -> str:
-    return yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))["version"]
 
 
 @pytest.fixture()

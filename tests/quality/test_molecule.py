@@ -1,8 +1,11 @@
-"""The molecule scenario extensions/molecule/default: `molecule test` end to end on the local AWS emulator.
+"""The molecule scenarios under extensions/molecule (default, efs, s3): `molecule test --all` end to end on the local
+AWS emulator.
 
-create starts the emulator through the harness, converge runs llmops.litellm_ecs.site, idempotence runs it
-again, verify reads the result back with the amazon.aws info modules, destroy stops the emulator. This test
-is the long-lived process the emulator watches, so a killed molecule run leaves no emulator behind.
+For each scenario: create starts its emulator through the harness, converge runs llmops.litellm_ecs.site,
+idempotence runs it again, verify reads the result back with the amazon.aws info modules and compares it with the
+roles' outputs, side_effect runs llmops.litellm_ecs.teardown and checks that nothing of the deployment is left,
+destroy stops the emulator. This test is the long-lived process the emulators watch, so a killed molecule run
+leaves no emulator behind.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from localaws.harness import Emulator
 
 pytestmark = pytest.mark.quality
 
-BUDGET = 1200  # seconds for the whole `molecule test`; it takes about 25 s on an idle machine
+BUDGET = 1800  # seconds for the whole `molecule test --all`; about 40 s a scenario on an idle machine
+SCENARIOS = ("default", "efs", "s3")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 RUNNING_ON = re.compile(r"Running on http://127\.0\.0\.1:(\d+)")
 
@@ -52,10 +56,11 @@ def fixture_scratch(tmp_path):
     home.mkdir()
     yield home, state
     # Whatever the test found, leave no emulator behind (stop() is a no-op when none is recorded).
-    Emulator(state).stop()
+    for scenario in SCENARIOS:
+        Emulator(state / scenario).stop()
 
 
-def test_molecule_default_scenario(scratch, record_property):
+def test_molecule_every_scenario(scratch, record_property):
     home, state = scratch
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("MOLECULE_") and key != "LITELLM_ECS_AWS_ENDPOINT_URL"}
@@ -71,24 +76,26 @@ def test_molecule_default_scenario(scratch, record_property):
     dev.collections_path()  # molecule.yml's ANSIBLE_COLLECTIONS_PATH: llmops.litellm_ecs is this tree
 
     started = time.monotonic()
-    proc = run([sys.executable, "-m", "molecule", "test"], cwd=dev.ROOT, env=env, timeout=BUDGET)
+    proc = run([sys.executable, "-m", "molecule", "test", "--all"], cwd=dev.ROOT, env=env, timeout=BUDGET)
     output = proc.stdout
     seconds = time.monotonic() - started
     output = ANSI.sub("", output)
     record_property("molecule_test_seconds", round(seconds, 1))
     print(f"molecule test took {seconds:.1f} s")
 
-    assert proc.returncode == 0, f"molecule test exited with {proc.returncode}:\n{tail(output)}"
-    # molecule's per-step result line: "default ➜ idempotence: Executed: Successful" (with NO_COLOR
-    # "[default > idempotence] Executed: Successful"); the final summary repeats it.
-    for step in ("idempotence", "verify"):
-        assert re.search(rf"\b{step}\]?:? Executed: Successful", output), f"no successful {step} step:\n{tail(output)}"
+    assert proc.returncode == 0, f"molecule test --all exited with {proc.returncode}:\n{tail(output)}"
+    for scenario in SCENARIOS:
+        # molecule's per-step result line: "default ➜ idempotence: Executed: Successful" (with NO_COLOR
+        # "[default > idempotence] Executed: Successful"); the final summary repeats it.
+        for step in ("idempotence", "verify", "side_effect"):
+            assert re.search(rf"\b{scenario}\W+{step}\]?:? Executed: Successful", output), (
+                f"no successful {step} step in scenario {scenario}:\n{tail(output)}")
 
-    # The run started an emulator from this state directory, and destroy stopped it.
-    log = state / "moto.log"
-    assert log.exists(), f"create.yml started no emulator in {state}:\n{tail(output)}"
-    ports = set(RUNNING_ON.findall(log.read_text(encoding="utf-8", errors="replace")))
-    assert ports, f"the emulator's log {log} names no port:\n{tail(output)}"
-    assert not (state / "moto.pid").exists(), f"destroy.yml left {state / 'moto.pid'} behind:\n{tail(output)}"
-    alive = emulator_processes(ports)
-    assert not alive, "emulator processes of this run still alive after molecule test:\n" + "\n".join(alive)
+        # The scenario started its own emulator from its state directory, and destroy stopped it.
+        log = state / scenario / "moto.log"
+        assert log.exists(), f"create.yml started no emulator in {state / scenario}:\n{tail(output)}"
+        ports = set(RUNNING_ON.findall(log.read_text(encoding="utf-8", errors="replace")))
+        assert ports, f"the emulator's log {log} names no port:\n{tail(output)}"
+        assert not (state / scenario / "moto.pid").exists(), f"destroy.yml left {state / scenario / 'moto.pid'} behind:\n{tail(output)}"
+        alive = emulator_processes(ports)
+        assert not alive, f"emulator processes of scenario {scenario} still alive after molecule test:\n" + "\n".join(alive)

@@ -16,20 +16,36 @@ The emulator (moto) keeps ECS services and task definitions but runs no containe
 So the proxy the gate probes runs exactly the config and keys the deployment registered; a wrong key or a
 missing model in the deployment shows up as the gate would see it on AWS. Only the container image is not the
 same: the proxy is the ``litellm[proxy]`` package installed in this virtualenv.
+
+``LocalService`` runs in the process that starts it, and its proxy ends with that process. ``DetachedService``
+(``python3 tools/dev.py deploy --keep``) runs one in a process of its own that outlives its starter, like the
+emulator: its pid, port and log live in a state directory, and ``stop()`` ends it and its proxy. It also ends
+on its own when the emulator is gone. Command line::
+
+    python -m localaws.runtime serve --state-dir DIR --endpoint URL --cluster NAME --service NAME --port PORT
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
+import contextlib
 import hashlib
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 
-from litellm_proxy import LiteLLMProxy
+from litellm_proxy import LiteLLMProxy, group_alive
+from localaws.harness import TOOLS_DIR, pid_alive
 
 CONTAINER = "litellm"
 # Environment the local process must not take from the task definition: where the config is, in the task.
@@ -99,14 +115,16 @@ class LocalService:
     ``start()`` returns at once; a thread waits (up to ``budget`` seconds) for the service to exist and then
     starts the proxy, and whenever the service moves to another task definition (a new config, rotated
     secrets) it replaces the proxy with one run from the new revision. ``stop()`` ends both. ``error`` holds
-    what went wrong, if anything did.
+    what went wrong, if anything did. The service is polled every ``poll`` seconds, and every ``steady_poll``
+    seconds (default: ``poll``) once a proxy runs.
     """
 
     def __init__(self, endpoint: str, cluster: str, service: str, port: int, workdir: Path, *,
-                 region: str = "us-east-1", budget: float = 900.0, poll: float = 0.5):
+                 region: str = "us-east-1", budget: float = 900.0, poll: float = 0.5, steady_poll: float | None = None):
         self.session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
         self.endpoint, self.cluster, self.service = endpoint, cluster, service
         self.port, self.workdir, self.budget, self.poll = port, Path(workdir), budget, poll
+        self.steady_poll = poll if steady_poll is None else steady_poll
         self.proxy: LiteLLMProxy | None = None
         self.task_definition_arn: str | None = None
         self.revisions: list[str] = []
@@ -139,7 +157,7 @@ class LocalService:
                     self._replace(arn, deadline)
                 elif not arn and self.proxy is None and time.monotonic() > deadline:
                     raise LocalServiceError(f"service {self.service} did not appear in cluster {self.cluster} within {self.budget:.0f} s")
-                self._stopping.wait(self.poll)
+                self._stopping.wait(self.steady_poll if self.proxy and self.proxy.running() else self.poll)
         except Exception as exc:  # pylint: disable=broad-exception-caught  # reported to the caller through .error
             self.error = f"{type(exc).__name__}: {exc}"
 
@@ -175,3 +193,170 @@ class LocalService:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+@dataclass
+class DetachedService:
+    """A ``LocalService`` in a process of its own (``serve`` below), described by its state directory.
+
+    The process leads its own process group and watches no starter, so it outlives the command that started
+    it. Its proxy's supervisor is in a group of its own too (``litellm_proxy``): its pid is in ``litellm.pid``,
+    and it ends its proxy when the serving process is gone, however that ended.
+    """
+
+    state_dir: Path
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / "proxy.pid"
+
+    @property
+    def port_file(self) -> Path:
+        return self.state_dir / "proxy.port"
+
+    @property
+    def supervisor_file(self) -> Path:
+        """The pid (and process group) of the running proxy's supervisor, written by the serving process."""
+        return self.state_dir / "litellm.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "proxy.log"
+
+    @property
+    def workdir(self) -> Path:
+        return self.state_dir / "work"
+
+    @staticmethod
+    def _read(path: Path) -> int | None:
+        try:
+            return int(path.read_text(encoding="utf-8").strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    @property
+    def pid(self) -> int | None:
+        return self._read(self.pid_file)
+
+    @property
+    def port(self) -> int | None:
+        return self._read(self.port_file)
+
+    @property
+    def supervisor_pid(self) -> int | None:
+        return self._read(self.supervisor_file)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def running(self) -> bool:
+        pid = self.pid
+        return pid is not None and pid_alive(pid)
+
+    def start(self, endpoint: str, cluster: str, service: str, port: int, *, budget: float = 900.0) -> str:
+        """Start serving ``service`` on ``port`` (the proxy itself starts once the service exists); return its URL.
+
+        An instance already running is kept, with its port."""
+        if self.running():
+            return self.url
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TOOLS_DIR), env.get("PYTHONPATH")]))
+        cmd = [sys.executable, "-m", "localaws.runtime", "serve", "--state-dir", str(self.state_dir), "--endpoint", endpoint,
+               "--cluster", cluster, "--service", service, "--port", str(port), "--budget", str(budget)]
+        with open(self.log_file, "ab") as log:
+            proc = subprocess.Popen(  # pylint: disable=consider-using-with
+                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        self.pid_file.write_text(f"{proc.pid}\n", encoding="utf-8")
+        self.port_file.write_text(f"{port}\n", encoding="utf-8")
+        return self.url
+
+    def error(self) -> str | None:
+        """Why the serving process ended, when it has ended with an error (its log's last ``error:`` line)."""
+        if self.running():
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            errors = [line for line in self.log_file.read_text(encoding="utf-8", errors="replace").splitlines() if line.startswith("error: ")]
+            if errors:
+                return errors[-1][len("error: "):]
+        return "the local proxy's process is not running; see " + str(self.log_file) if self.pid else None
+
+    def stop(self, grace: float = 15.0) -> bool:
+        """End the serving process and its proxy (supervisor and children included); return whether one ran."""
+        pid, supervisor = self.pid, self.supervisor_pid
+        was_running = pid is not None and pid_alive(pid)
+        if was_running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)  # the serving process stops its proxy, then exits
+            _wait(lambda: pid_alive(pid), grace)
+            if pid_alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+                _wait(lambda: pid_alive(pid), 10)
+        if supervisor is not None and group_alive(supervisor):
+            # Normally gone already; after a killed serving process its supervisor ends the proxy (EOF on its pipe).
+            was_running = True
+            _wait(lambda: group_alive(supervisor), grace)
+            if group_alive(supervisor):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(supervisor, signal.SIGKILL)
+                _wait(lambda: group_alive(supervisor), 10)
+        for path in (self.pid_file, self.port_file, self.supervisor_file):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        return was_running
+
+
+def _wait(condition, budget: float) -> None:
+    deadline = time.monotonic() + budget
+    while condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run one ``LocalService`` until SIGTERM, or until it fails (the emulator gone, a task it cannot run)."""
+    detached = DetachedService(args.state_dir)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stopping.set())
+    shutil.rmtree(detached.workdir, ignore_errors=True)
+    # Fast polls while the deployment converges; slower ones once the proxy runs, so that the emulator's request
+    # log is not flooded while it is kept for inspection.
+    local = LocalService(args.endpoint, args.cluster, args.service, args.port, detached.workdir, budget=args.budget,
+                         steady_poll=2.0)
+    print(f"serving service {args.service} of cluster {args.cluster} ({args.endpoint}) on {local.url}", flush=True)
+    local.start()
+    recorded = None
+    try:
+        while not stopping.is_set() and local._thread.is_alive():  # pylint: disable=protected-access
+            proxy = local.proxy
+            if proxy is not None and proxy.pid is not None and proxy.pid != recorded:
+                recorded = proxy.pid
+                detached.supervisor_file.write_text(f"{recorded}\n", encoding="utf-8")
+                print(f"proxy supervisor pid {recorded} runs {local.task_definition_arn}", flush=True)
+            stopping.wait(0.2)
+    finally:
+        local.stop()
+    if local.error:
+        print(f"error: {local.error}", flush=True)
+        return 1
+    print("stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run an emulated ECS service's proxy locally.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    serve_parser = sub.add_parser("serve", help="run the service's proxy until SIGTERM (see DetachedService)")
+    serve_parser.add_argument("--state-dir", required=True, type=Path)
+    serve_parser.add_argument("--endpoint", required=True)
+    serve_parser.add_argument("--cluster", required=True)
+    serve_parser.add_argument("--service", required=True)
+    serve_parser.add_argument("--port", required=True, type=int)
+    serve_parser.add_argument("--budget", type=float, default=900.0, help="seconds to wait for the service to appear")
+    return serve(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
