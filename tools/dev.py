@@ -358,9 +358,11 @@ def leftover_emulators(run_id: str, grace: float = 5.0) -> set[int]:
 def test(pytest_args: list[str]) -> int:
     run_id = uuid.uuid4().hex
     env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", **{RUN_ID_VARIABLE: run_id})
-    # One worker per core, each test file on one worker (files share module-scoped emulator state).
+    # One worker per core, each test file on one worker (files share module-scoped emulator state), the files in the
+    # order tests/conftest.py gives them (slowest first); xdist would otherwise reorder them by their number of tests,
+    # and a long file of one test (molecule) would start last.
     parallel = [] if any(arg.startswith(("-n", "--numprocesses", "-p")) for arg in pytest_args) else [
-        "-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile"]
+        "-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile", "--no-loadscope-reorder"]
     code = subprocess.run([sys.executable, "-m", "pytest", *parallel, *pytest_args], cwd=ROOT, env=env, check=False).returncode
     left = leftover_emulators(run_id)
     if left:

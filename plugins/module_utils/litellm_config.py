@@ -127,10 +127,36 @@ def _check_models(models):
     return errors
 
 
+def _check_request_timeout(request_timeout, router_settings, litellm_settings):
+    """With a request timeout the collection sets litellm_settings.request_timeout itself, and no router timeout may exceed it."""
+    if request_timeout is None:
+        return []
+    if isinstance(request_timeout, bool) or not isinstance(request_timeout, (int, float)) or request_timeout <= 0:
+        return [f"litellm_request_timeout: must be a positive number of seconds, not {request_timeout!r}"]
+    errors = []
+    if isinstance(litellm_settings, dict) and "request_timeout" in litellm_settings:
+        errors.append(
+            "litellm_settings.request_timeout: the collection sets it from litellm_request_timeout, which also sizes the "
+            "task's stop timeout and the target group's deregistration delay; set litellm_request_timeout instead"
+        )
+    timeout = router_settings.get("timeout") if isinstance(router_settings, dict) else None
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout > request_timeout):
+        errors.append(
+            f"litellm_router_settings.timeout ({timeout!r}) is longer than litellm_request_timeout ({request_timeout}): "
+            f"a stopping task would cut such requests; lower it or raise litellm_request_timeout"
+        )
+    return errors
+
+
 def build_config(models, router_settings=None, litellm_settings=None, general_settings=None,
-                 extra_sections=None, database=False):
-    """The config as a dict, or ConfigError naming every problem (entry and field)."""
+                 extra_sections=None, database=False, request_timeout=None):
+    """The config as a dict, or ConfigError naming every problem (entry and field).
+
+    With ``request_timeout`` (seconds) the config's ``litellm_settings.request_timeout`` is set to it: the longest call
+    the proxy makes, which the deployment's shutdown (stop timeout, deregistration delay) is sized to drain.
+    """
     errors = _check_models(models)
+    errors += _check_request_timeout(request_timeout, router_settings, litellm_settings)
     sections = {"router_settings": router_settings, "litellm_settings": litellm_settings, "general_settings": general_settings}
     for key, value in sections.items():
         if value is not None and not isinstance(value, dict):
@@ -162,6 +188,8 @@ def build_config(models, router_settings=None, litellm_settings=None, general_se
     for key in ("router_settings", "litellm_settings"):
         if sections[key]:
             config[key] = copy.deepcopy(sections[key])
+    if request_timeout is not None:
+        config.setdefault("litellm_settings", {})["request_timeout"] = request_timeout
     config.update(copy.deepcopy(extra))
     return config
 

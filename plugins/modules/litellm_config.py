@@ -55,6 +55,12 @@ options:
     description: Whether the proxy has a database (C(DATABASE_URL) in its environment).
     type: bool
     default: false
+  request_timeout:
+    description:
+      - Seconds of the longest call the proxy makes, written as C(litellm_settings.request_timeout); then
+        O(litellm_settings) may not set C(request_timeout) itself and C(router_settings.timeout) may not exceed it.
+      - Unset, the module writes no request timeout (LiteLLM's own default applies).
+    type: int
   available_env:
     description:
       - Names of the environment variables the proxy's container will have (secrets and plain values).
@@ -155,6 +161,7 @@ def main():
             general_settings=dict(type="dict", default={}),
             extra_sections=dict(type="dict", default={}),
             database=dict(type="bool", default=False),
+            request_timeout=dict(type="int"),
             available_env=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
@@ -165,7 +172,7 @@ def main():
     try:
         config = build_config(
             params["models"], params["router_settings"], params["litellm_settings"], params["general_settings"],
-            params["extra_sections"], params["database"],
+            params["extra_sections"], params["database"], params["request_timeout"],
         )
         referenced = check_environment(config, set(params["available_env"]))
     except ConfigError as e:

@@ -64,6 +64,13 @@ CASES = {
     "autoscaling minimum above maximum": ({"ecs_service_autoscaling_min": 5, "ecs_service_autoscaling_max": 3},
                                           ["ecs_service_autoscaling_min", "ecs_service_autoscaling_max"]),
     "container health check timeout too long": ({"ecs_service_health_check_timeout": 40}, ["ecs_service_health_check_timeout"]),
+    "database connections over the budget": ({"litellm_database_max_connections": 100},
+                                             ["litellm_database_max_connections", "database_connection_pool_limit", "ecs_service_autoscaling_max",
+                                              "201 database connections"]),
+    "deregistration delay shorter than the request timeout": ({"alb_deregistration_delay": 30},
+                                                              ["alb_deregistration_delay", "litellm_request_timeout"]),
+    "stop timeout over Fargate's 120 s": ({"ecs_service_stop_timeout": 150}, ["ecs_service_stop_timeout", "2-120 s"]),
+    "request timeout the stop timeout cannot drain": ({"litellm_request_timeout": 115}, ["litellm_request_timeout", "ecs_service_stop_timeout"]),
     "bedrock ARN malformed": ({"litellm_bedrock_model_arns": ["claude-3"]}, ["iam_bedrock_model_arns", "arn:aws:bedrock"]),
 }
 

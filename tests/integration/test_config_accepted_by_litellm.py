@@ -35,7 +35,8 @@ SHAPES = {
             mock("local", "ollama/llama3", "local answer", api_base="http://127.0.0.1:9"),
         ],
         "litellm_router_settings": {"routing_strategy": "simple-shuffle", "num_retries": 2, "timeout": 30},
-        "litellm_settings": {"drop_params": True, "request_timeout": 60},
+        "litellm_settings": {"drop_params": True},
+        "litellm_request_timeout": 60,  # rendered as litellm_settings.request_timeout
         "litellm_provider_secrets": {},
     },
     "keys from provider secrets": {

@@ -83,6 +83,17 @@ def test_health_check_uses_python_on_liveliness(proxy):
     assert (check["interval"], check["timeout"], check["retries"], check["startPeriod"]) == (30, 5, 3, 60)
 
 
+def test_proxy_runs_in_production_mode_with_one_worker_and_drains_its_longest_request(proxy):
+    container = proxy[1]
+    env = {item["name"]: item["value"] for item in container["environment"]}
+    assert env["LITELLM_MODE"] == "PRODUCTION"
+    # litellm_request_timeout (100 s): the proxy drains in-flight requests that long after SIGTERM, ECS waits 10 s more.
+    assert env["GRACEFUL_SHUTDOWN_TIMEOUT"] == "100"
+    assert container["stopTimeout"] == 110
+    # One worker per task while the autoscaler is in charge.
+    assert container["command"] == ["--port", "4000", "--num_workers", "1"]
+
+
 def test_logs_go_to_the_cloudwatch_roles_group(proxy, site, aws):
     definition, container = proxy
     group = site.outputs["cloudwatch"]["log_group_name"]
@@ -129,9 +140,12 @@ def test_service_runs_behind_the_target_group_with_rollback(site, aws):
     # The target group's check is never the authenticated /health.
     (tg,) = aws("elbv2").describe_target_groups(TargetGroupArns=[alb["target_group_arn"]])["TargetGroups"]
     assert tg["HealthCheckPath"] != "/health"
+    # A deregistering task keeps its connections as long as the longest request (litellm_request_timeout).
+    attributes = {a["Key"]: a["Value"] for a in aws("elbv2").describe_target_group_attributes(TargetGroupArn=tg["TargetGroupArn"])["Attributes"]}
+    assert attributes["deregistration_delay.timeout_seconds"] == "100"
 
 
-def test_autoscaling_tracks_cpu_and_memory(site, aws):  # pylint: disable=unused-argument
+def test_autoscaling_tracks_cpu_at_60_percent_and_never_memory(site, aws):  # pylint: disable=unused-argument
     scaling = aws("application-autoscaling")
     resource = f"service/{NAME}/{NAME}"
     (target,) = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])["ScalableTargets"]
@@ -139,7 +153,7 @@ def test_autoscaling_tracks_cpu_and_memory(site, aws):  # pylint: disable=unused
     policies = scaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=resource)["ScalingPolicies"]
     tracked = {p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"]:
                p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] for p in policies}
-    assert tracked == {"ECSServiceAverageCPUUtilization": 70.0, "ECSServiceAverageMemoryUtilization": 80.0}
+    assert tracked == {"ECSServiceAverageCPUUtilization": 60.0}  # no memory policy: Prisma's memory never falls
 
 
 def test_config_change_registers_exactly_one_revision_and_updates_the_service(site, run_site, aws):
@@ -174,14 +188,18 @@ def test_deployment_network_and_task_size_changes_reach_aws(site, run_site, aws)
     assert run_site(changes).changed == 0
 
 
-def test_never_steady_service_fails_inside_its_budget_with_the_reasons(run_site):
+def test_never_steady_service_fails_inside_its_budget_with_the_reasons(run_site, aws):
     run = run_site({"litellm_name": "stuck", "ecs_service_tags": {"localaws:never-steady": "true"}, "ecs_service_wait_timeout": 20,
-                    "ecs_service_autoscaling": False})
+                    "ecs_service_autoscaling": False, "ecs_service_cpu": 4096, "ecs_service_memory": 8192})
     assert run.rc != 0
     message = run.output[run.output.index("service | Create or update the service"):]
     assert "stuck" in message and "steady" in message
     assert "events" in message.lower()
     assert "stopped" in message.lower()
+    # Without autoscaling the workers follow the task size: one per vCPU and 4 GiB (4 vCPU, 8 GiB: 2).
+    latest = max(active_revisions(aws, family="stuck"), key=lambda arn: int(arn.rsplit(":", 1)[1]))
+    (container,) = [c for c in task_definition(aws, latest)["containerDefinitions"] if c["name"] == "litellm"]
+    assert container["command"] == ["--port", "4000", "--num_workers", "2"]
 
 
 def test_outputs_are_json_serialisable(site):

@@ -105,3 +105,29 @@ def test_every_reference_must_be_available():
 
 def test_references_are_found_at_any_depth():
     assert lc.env_references({"a": [{"b": "os.environ/X"}, "os.environ/Y"], "c": "plain"}) == {"X", "Y"}
+
+
+def test_request_timeout_is_written_to_litellm_settings():
+    settings = {"drop_params": True}
+    text = rendered(models=[GPT], litellm_settings=settings, router_settings={"timeout": 30}, request_timeout=100)
+    parsed = yaml.safe_load(text)
+    assert parsed["litellm_settings"] == {"drop_params": True, "request_timeout": 100}
+    assert parsed["router_settings"] == {"timeout": 30}
+    assert settings == {"drop_params": True}  # the caller's section is left as it was
+    assert yaml.safe_load(rendered(models=[GPT], request_timeout=45))["litellm_settings"] == {"request_timeout": 45}
+    assert "litellm_settings" not in lc.build_config([GPT])  # without one, LiteLLM's own default applies
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({"litellm_settings": {"request_timeout": 600}}, "litellm_settings.request_timeout: the collection sets it from litellm_request_timeout"),
+    ({"router_settings": {"timeout": 600}}, "litellm_router_settings.timeout (600) is longer than litellm_request_timeout (100)"),
+    ({"router_settings": {"timeout": "600"}}, "litellm_router_settings.timeout ('600') is longer"),
+])
+def test_request_timeouts_that_would_outlast_the_shutdown_are_refused(kwargs, expected):
+    found = errors_of(request_timeout=100, **kwargs)
+    assert any(expected in error for error in found), found
+
+
+@pytest.mark.parametrize("value", [0, -5, True, "100"])
+def test_request_timeout_must_be_a_positive_number(value):
+    assert any("litellm_request_timeout: must be a positive number" in error for error in errors_of(request_timeout=value))
