@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.awsrequest import AWSResponse
 from ansible.module_utils.common import warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -24,3 +25,29 @@ def run_module(main, capsys, check_mode=False, diff=False, **args):
     with patch_module_args(args), pytest.raises(SystemExit):
         main()
     return json.loads(capsys.readouterr().out)
+
+
+def refuse(monkeypatch, service, operation, code, message="not allowed", times=None):
+    """Every client the module makes answers ``operation`` of ``service`` (botocore's event name: ``ec2``, ``efs``,
+    ``secrets-manager``) with the error ``code``, ``times`` times (None: always), then as moto does.
+
+    Returns the list of the refusals made, one entry each.
+    """
+    from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries  # pylint: disable=import-outside-toplevel
+
+    answered = []
+
+    def answer(**_):
+        if times is None or len(answered) < times:
+            answered.append(code)
+            return AWSResponse(f"https://{service}.us-east-1.amazonaws.com", 400, {}, None), {"Error": {"Code": code, "Message": message}}
+        return None
+
+    def client(module, name, **kwargs):
+        made = real(module, name, **kwargs)
+        made.meta.events.register(f"before-call.{service}.{operation}", answer)
+        return made
+
+    real = retries.client
+    monkeypatch.setattr(retries, "client", client)
+    return answered

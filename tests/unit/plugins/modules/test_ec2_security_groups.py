@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ec2_security_groups
 from fake_clock import FakeClock
+from module_runner import refuse
 from module_runner import run_module
 
 REGION = "us-east-1"
@@ -30,26 +29,6 @@ def fixture_clock(monkeypatch):
     fake = FakeClock()
     monkeypatch.setattr(ec2_security_groups, "time", fake)
     return fake
-
-
-def refuse(monkeypatch, operation, code, message, times=None):
-    """The module's EC2 client answers ``operation`` with the error ``code``, ``times`` times (None: always), then as moto does."""
-    answered = []
-
-    def answer(**_):
-        if times is None or len(answered) < times:
-            answered.append(code)
-            return AWSResponse("https://ec2.us-east-1.amazonaws.com", 400, {}, None), {"Error": {"Code": code, "Message": message}}
-        return None
-
-    def client(module, service, **kwargs):
-        made = real(module, service, **kwargs)
-        made.meta.events.register(f"before-call.ec2.{operation}", answer)
-        return made
-
-    real = retries.client
-    monkeypatch.setattr(retries, "client", client)
-    return answered
 
 
 def chain(cidrs=("198.51.100.0/24",)):
@@ -162,7 +141,7 @@ def test_absent_in_check_mode_deletes_nothing(ec2, vpc, capsys):
 
 def test_a_group_in_use_is_deleted_once_its_network_interface_is_released(ec2, vpc, capsys, clock, monkeypatch):
     run(capsys, vpc, chain())
-    refused = refuse(monkeypatch, "DeleteSecurityGroup", "DependencyViolation", "resource sg-1 has a dependent object", times=3)
+    refused = refuse(monkeypatch, "ec2", "DeleteSecurityGroup", "DependencyViolation", "resource sg-1 has a dependent object", times=3)
     result = run_module(ec2_security_groups.main, capsys, vpc_id=vpc, groups=chain(), state="absent")
     assert result["changed"] is True and len(refused) == 3
     assert all(group(ec2, vpc, name) is None for name in ("t-alb", "t-tasks", "t-efs"))
@@ -171,7 +150,7 @@ def test_a_group_in_use_is_deleted_once_its_network_interface_is_released(ec2, v
 
 def test_a_group_still_in_use_after_delete_timeout_fails_and_says_what_to_do(ec2, vpc, capsys, clock, monkeypatch):
     run(capsys, vpc, chain())
-    refuse(monkeypatch, "DeleteSecurityGroup", "DependencyViolation", "resource sg-1 has a dependent object")
+    refuse(monkeypatch, "ec2", "DeleteSecurityGroup", "DependencyViolation", "resource sg-1 has a dependent object")
     result = run_module(ec2_security_groups.main, capsys, vpc_id=vpc, groups=chain(), state="absent", delete_timeout=40)
     assert result["failed"] is True
     assert "The security group t-efs" in result["msg"] and "is still in use after 40 s (resource sg-1 has a dependent object)" in result["msg"]
@@ -182,7 +161,7 @@ def test_a_group_still_in_use_after_delete_timeout_fails_and_says_what_to_do(ec2
 
 
 def test_an_aws_error_says_what_failed_with_aws_code(ec2, vpc, capsys, monkeypatch):
-    refuse(monkeypatch, "DescribeSecurityGroups", "UnauthorizedOperation", "You are not authorized to perform this operation.")
+    refuse(monkeypatch, "ec2", "DescribeSecurityGroups", "UnauthorizedOperation", "You are not authorized to perform this operation.")
     result = run(capsys, vpc, chain())
     assert result["failed"] is True and result["changed"] is False
     assert result["msg"].startswith(f"Failed to describe the security groups t-alb, t-tasks, t-efs of {vpc}: ")

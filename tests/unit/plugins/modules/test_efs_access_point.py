@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.modules import efs_access_point
+from module_runner import refuse
 from module_runner import run_module
 
 REGION = "us-east-1"
@@ -35,20 +34,6 @@ def ensure(capsys, fs_id, **args):
     """The access point of the tests: NAME with USER and ROOT unless overridden."""
     args = {"file_system_id": fs_id, "name": NAME, "posix_user": USER, "root_directory": ROOT, **args}
     return run(capsys, **args)
-
-
-def refuse(monkeypatch, operation, code):
-    """The module's EFS client answers ``operation`` with the error ``code``."""
-    def answer(**_):
-        return AWSResponse("https://elasticfilesystem.us-east-1.amazonaws.com", 403, {}, None), {"Error": {"Code": code, "Message": "not allowed"}}
-
-    def client(module, service, **kwargs):
-        made = real(module, service, **kwargs)
-        made.meta.events.register(f"before-call.efs.{operation}", answer)
-        return made
-
-    real = retries.client
-    monkeypatch.setattr(retries, "client", client)
 
 
 def access_points(efs, fs_id):
@@ -293,7 +278,7 @@ def test_a_name_tag_other_than_name_is_rejected(efs, fs_id, capsys):
 
 def test_an_aws_error_says_what_failed_with_aws_code(efs, fs_id, capsys, monkeypatch):
     access_point_id = ensure(capsys, fs_id, tags={"Stage": "dev"})["access_point"]["access_point_id"]
-    refuse(monkeypatch, "TagResource", "AccessDeniedException")
+    refuse(monkeypatch, "efs", "TagResource", "AccessDeniedException")
     result = ensure(capsys, fs_id, tags={"Stage": "prod"})
     assert result["failed"] is True
     assert result["msg"].startswith(f"Failed to update the tags of the EFS access point {access_point_id}: ")

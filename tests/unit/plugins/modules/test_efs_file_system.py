@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.modules import efs_file_system
 from localaws import patches
+from module_runner import refuse
 from module_runner import run_module
 
 REGION = "us-east-1"
@@ -36,20 +35,6 @@ def run(capsys, network, **args):
     args.setdefault("throughput_mode", "provisioned")
     args.setdefault("provisioned_throughput_in_mibps", 100)
     return run_module(efs_file_system.main, capsys, **args)
-
-
-def refuse(monkeypatch, operation, code):
-    """The module's EFS client answers ``operation`` with the error ``code``."""
-    def answer(**_):
-        return AWSResponse("https://elasticfilesystem.us-east-1.amazonaws.com", 403, {}, None), {"Error": {"Code": code, "Message": "not allowed"}}
-
-    def client(module, service, **kwargs):
-        made = real(module, service, **kwargs)
-        made.meta.events.register(f"before-call.efs.{operation}", answer)
-        return made
-
-    real = retries.client
-    monkeypatch.setattr(retries, "client", client)
 
 
 def only_file_system(efs):
@@ -117,7 +102,7 @@ def test_tags_not_set_are_left_alone(network, capsys):
 def test_an_aws_error_after_a_change_says_what_failed_and_that_something_changed(network, capsys, monkeypatch):
     efs = network["efs"]
     run(capsys, network)
-    refuse(monkeypatch, "TagResource", "AccessDeniedException")
+    refuse(monkeypatch, "efs", "TagResource", "AccessDeniedException")
     result = run(capsys, network, throughput_mode="bursting", tags={"litellm-deployment": "t", "team": "llm"})
     assert result["failed"] is True and result["changed"] is True  # the throughput was changed before
     assert result["msg"].startswith("Failed to tag the EFS file system t-config: ")

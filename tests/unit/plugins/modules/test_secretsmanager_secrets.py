@@ -6,10 +6,9 @@ import json
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.modules import secretsmanager_secrets
+from module_runner import refuse
 from module_runner import run_module
 
 REGION = "us-east-1"
@@ -32,20 +31,6 @@ def wanted(master=None, provider="sk-provider-value-1"):
 def run(capsys, secrets, **args):
     args.setdefault("tags", TAGS)
     return run_module(secretsmanager_secrets.main, capsys, secrets=secrets, **args)
-
-
-def refuse(monkeypatch, operation, code):
-    """The module's Secrets Manager client answers ``operation`` with the error ``code``."""
-    def answer(**_):
-        return AWSResponse("https://secretsmanager.us-east-1.amazonaws.com", 400, {}, None), {"Error": {"Code": code, "Message": "not allowed"}}
-
-    def client(module, service, **kwargs):
-        made = real(module, service, **kwargs)
-        made.meta.events.register(f"before-call.secrets-manager.{operation}", answer)
-        return made
-
-    real = retries.client
-    monkeypatch.setattr(retries, "client", client)
 
 
 def value(sm, name):
@@ -150,7 +135,7 @@ def test_bad_input_fails_before_any_call(sm, capsys):
 def test_an_aws_error_after_a_change_says_what_failed_and_that_something_changed_without_a_value(sm, capsys, monkeypatch):
     run(capsys, wanted())
     master = value(sm, "t/master-key")
-    refuse(monkeypatch, "TagResource", "AccessDeniedException")
+    refuse(monkeypatch, "secrets-manager", "TagResource", "AccessDeniedException")
     secrets = wanted(provider="sk-provider-value-2")
     secrets[0]["description"] = "the master key"
     result = run(capsys, secrets, tags={"litellm-deployment": "t", "team": "llm"})
