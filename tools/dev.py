@@ -11,6 +11,11 @@
 Each first creates .venv and installs the pinned requirements into it (only when they changed), then
 re-runs itself with the virtualenv's Python. The installer is uv (from PyPI, installed once under .cache/uv): it
 installs the requirements in seconds where pip takes minutes; where uv cannot be installed, pip does the job.
+
+'deploy' and 'test' also need a redis-server 7 or newer on PATH (the local stand-in for ElastiCache, and the tests of
+LiteLLM's shared limits). Where there is none and this runs as root with apt-get (a fresh CI machine, a container),
+Debian's redis-server package is installed, once, without starting its system service; elsewhere the command stops
+and says what to install.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -90,6 +96,68 @@ def bootstrap(command: str) -> None:
         stamp.write_text(digest, encoding="utf-8")
     if Path(sys.prefix).resolve() != VENV.resolve():
         os.execv(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+REDIS_MINIMUM = (7, 0)
+REDIS_PACKAGE = "redis-server"  # Debian 12's is 7.0.15
+POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
+
+
+def _version_text(version) -> str:
+    return ".".join(map(str, version))
+
+
+def apt_install_redis_server() -> None:
+    """``apt-get install redis-server``, non-interactive, with its service kept from starting.
+
+    The package's maintainer scripts start a system-wide redis-server on port 6379 through invoke-rc.d (or
+    deb-systemd-invoke); both ask /usr/sbin/policy-rc.d first, so one answering 101 ("action forbidden") is in
+    place during the install (Docker images ship one; it is left alone when present, and one made here is removed
+    afterwards); RUNLEVEL=1 tells invoke-rc.d the same. The package lists are fetched only when the install cannot
+    find the package (a fresh image often has none). Measured on Debian 12 (2 cores): 4 s with the package in
+    apt's cache, 7 s from nothing (apt-get update, 1 MB downloaded)."""
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive", RUNLEVEL="1")
+    wait = ["-o", "DPkg::Lock::Timeout=300"]  # a fresh VM's unattended upgrades may hold the lock for a while
+    install = ["apt-get", *wait, "install", "-y", "-q", "--no-install-recommends", REDIS_PACKAGE]
+    made_policy = not POLICY_RC_D.exists()
+    if made_policy:
+        POLICY_RC_D.write_text("#!/bin/sh\n# tools/dev.py: no service starts while it installs redis-server\nexit 101\n", encoding="utf-8")
+        POLICY_RC_D.chmod(0o755)
+    try:
+        if subprocess.run(install, env=env, check=False).returncode != 0:
+            subprocess.run(["apt-get", *wait, "update", "-q"], env=env, check=True)
+            subprocess.run(install, env=env, check=True)
+    finally:
+        if made_policy:
+            POLICY_RC_D.unlink()
+
+
+def ensure_redis_server() -> None:
+    """Make sure a redis-server 7+ is on PATH: fast when one is; else install Debian's as root, or stop with what to do."""
+    from redis_server import installed_version  # pylint: disable=import-outside-toplevel
+
+    version = installed_version()
+    if version and version >= REDIS_MINIMUM:
+        return
+    found = f"redis-server {_version_text(version)} on PATH is older than {_version_text(REDIS_MINIMUM)}" if version else "no redis-server on PATH"
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"{found}: installing the {REDIS_PACKAGE} package with apt-get (once; its service is not started) ...", flush=True)
+        started = time.monotonic()
+        try:
+            apt_install_redis_server()
+        except subprocess.CalledProcessError as exc:
+            sys.exit(f"error: apt-get could not install {REDIS_PACKAGE} ({exc}); install a redis-server "
+                     f"{_version_text(REDIS_MINIMUM)} or newer and put it on PATH")
+        version = installed_version()
+        if not version or version < REDIS_MINIMUM:
+            sys.exit(f"error: after apt-get install {REDIS_PACKAGE}, {'redis-server ' + _version_text(version) if version else 'still no redis-server'} "
+                     f"on PATH; this needs {_version_text(REDIS_MINIMUM)} or newer (this distribution's package is too old: "
+                     f"put a newer redis-server on PATH)")
+        print(f"Installed redis-server {_version_text(version)} in {time.monotonic() - started:.0f} s", flush=True)
+        return
+    sys.exit(f"error: {found}. The local deployment (the stand-in for ElastiCache) and the tests need redis-server "
+             f"{_version_text(REDIS_MINIMUM)} or newer: install it (Debian/Ubuntu: sudo apt-get install {REDIS_PACKAGE}; "
+             f"macOS: brew install redis) or put any redis-server {_version_text(REDIS_MINIMUM)}+ on PATH, then run this again.")
 
 
 def collections_path() -> Path:
@@ -172,9 +240,10 @@ def deployed_service(endpoint: str, name: str = "") -> dict:
     return found
 
 
-def summarise(endpoint: str, report: dict, proxy_url: str = "", returncode: int | None = None, kept: bool = False) -> str:
-    """A readable account of what the run changed and what now exists in the emulator; it ends with the endpoint,
-    the models, the task definition's revision and the gate's verdict."""
+def summarise(endpoint: str, report: dict, proxy_url: str = "", returncode: int | None = None, kept: bool = False,
+              proxy_urls: list[str] | None = None) -> str:
+    """A readable account of what the run changed and what now exists in the emulator; it ends with the endpoint
+    (every local task's URL, the first ``proxy_url``), the models, the task definition's revision and the gate's verdict."""
     session = _session()
     iam = session.client("iam", endpoint_url=endpoint)
     sm = session.client("secretsmanager", endpoint_url=endpoint)
@@ -226,8 +295,10 @@ def summarise(endpoint: str, report: dict, proxy_url: str = "", returncode: int 
     service = deployed_service(endpoint)
     lines.append("")
     lines.append("Endpoint:")
-    if proxy_url:
-        lines.append(f"  Local proxy     {proxy_url} (the service's task run on this machine; {'kept running' if kept else 'stopped at the end'})")
+    urls = [proxy_url, *[url for url in proxy_urls or [] if url != proxy_url]] if proxy_url else []
+    for index, url in enumerate(urls, 1):
+        lines.append(f"  Local task {index}    {url} (the service's task {index} of {len(urls)} run on this machine"
+                     f"{', probed by the gate' if index == 1 else ''}; {'kept running' if kept else 'stopped at the end'})")
     lines.append(f"  Load balancer   {service['alb_dns'] or '-'} (its DNS name as the emulator reports it; nothing answers there locally)")
     lines.append(f"Models:           {', '.join(service['models']) or '-'}")
     lines.append(f"Task definition:  {service['revision'] or '-'}" + (f" ({service['task_definition']})" if service["task_definition"] else ""))
@@ -248,6 +319,7 @@ def chat_command(endpoint: str, proxy_url: str, service: dict) -> str:
 
 
 LOCAL_DEPLOYMENT = "litellm"  # inventories/local: litellm_name
+LOCAL_TASKS = 2  # the local inventory's desired count (ecs_service_desired_count): that many local tasks, one Redis
 
 
 def deploy(keep: bool) -> int:
@@ -263,16 +335,19 @@ def deploy(keep: bool) -> int:
     proxy_url = ""
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            # The service's proxy, run locally from its task definition once site.yml has registered it; the
-            # gate at the end of site.yml probes it (litellm_endpoint_url). --keep runs it in a process of its
-            # own that outlives this command, like the emulator; otherwise it runs in this one.
+            # The service's tasks, run locally as proxies from its task definition once site.yml has registered it
+            # (LOCAL_TASKS of them, sharing the local stand-in for the ElastiCache the deployment creates); the gate
+            # at the end of site.yml probes the first (litellm_endpoint_url). --keep runs them in a process of its
+            # own that outlives this command, like the emulator; otherwise they run in this one.
             if keep:
                 local = None
-                proxy_url = kept.start(endpoint, LOCAL_DEPLOYMENT, LOCAL_DEPLOYMENT, free_port())
+                proxy_url = kept.start(endpoint, LOCAL_DEPLOYMENT, LOCAL_DEPLOYMENT, free_port(), tasks=LOCAL_TASKS)
             else:
-                local = LocalService(endpoint, LOCAL_DEPLOYMENT, LOCAL_DEPLOYMENT, free_port(), Path(tmp) / "proxy")
+                local = LocalService(endpoint, LOCAL_DEPLOYMENT, LOCAL_DEPLOYMENT, free_port(), Path(tmp) / "proxy",
+                                     tasks=LOCAL_TASKS)
                 proxy_url = local.url
-            print(f"Local LiteLLM proxy (started from the deployed task definition): {proxy_url}", flush=True)
+            print(f"Local LiteLLM proxies (the deployed task definition's tasks, up to {LOCAL_TASKS}; the gate probes "
+                  f"the first): {proxy_url}", flush=True)
             report_path = Path(tmp) / "report.json"
             with local or contextlib.nullcontext():
                 env = dict(ansible_env(endpoint, report_path), LITELLM_ECS_LOCAL_PROXY_URL=proxy_url)
@@ -283,8 +358,9 @@ def deploy(keep: bool) -> int:
                 error = local.error if local else kept.error()
                 if error:
                     print(f"The local proxy could not run: {error}", file=sys.stderr)
+                proxy_urls = local.urls if local else kept.urls
             report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
-        print(summarise(endpoint, report, proxy_url, run.returncode, kept=keep))
+        print(summarise(endpoint, report, proxy_url, run.returncode, kept=keep, proxy_urls=proxy_urls))
         return run.returncode
     finally:
         if keep:
@@ -304,8 +380,10 @@ def kept_instructions(endpoint: str, kept) -> str:
     except Exception as exc:  # pylint: disable=broad-exception-caught  # still say what runs and how to stop it
         service, call = {}, ""
         lines.append(f"(The deployment could not be read from the emulator: {type(exc).__name__}: {exc})")
+    others = [url for url in kept.urls if url != kept.url]
     if call:
-        lines += [f"The local LiteLLM proxy is still running at {kept.url} ({service['revision']}; log: {kept.log_file}).",
+        also = f" (and the service's other local task{'s' if len(others) > 1 else ''} at {', '.join(others)})" if others else ""
+        lines += [f"The local LiteLLM proxy is still running at {kept.url}{also} ({service['revision']}; log: {kept.log_file}).",
                   f"Call {service['models'][0]} on it (the master key is the deployment's, read from the emulator's Secrets Manager):",
                   "", "  " + call, ""]
     elif kept.running():
@@ -391,6 +469,8 @@ def main() -> int:
     if rest and args.command not in ("test", "bench"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     bootstrap(args.command)
+    if args.command in ("deploy", "test"):
+        ensure_redis_server()
     if args.command == "deploy":
         return deploy(args.keep)
     if args.command == "stop":

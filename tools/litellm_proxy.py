@@ -33,6 +33,17 @@ What it does, and why:
   direct child, not the workers or engines the proxy may start.
 - ``stop()`` signals the whole process group (SIGTERM, then SIGKILL), reaps the supervisor and waits until
   the group is gone.
+- ``read_only_root=True`` runs the proxy as ECS runs a container with ``readonlyRootFilesystem: true``: in a
+  private mount namespace (set up by the supervisor just before it starts the proxy) every mount but the kernel's
+  (/proc, /sys, /dev) is read-only, the root file system, the virtualenv, HOME and the working directory
+  included, and each of ``writable_paths`` (the task's scratch volumes, default ``/tmp``) is a directory of this
+  proxy's own, ``workdir/scratch/<path>``. The environment is passed as it is: ``/tmp/litellm/ui`` in the task
+  definition is ``workdir/scratch/tmp/litellm/ui`` on this machine (``scratch_path()``), and no other proxy
+  shares it. Writes anywhere else fail with EROFS, as on Fargate. The work directory, when a scratch path hides
+  it, is mounted again, read-only, at its own path, so the config stays readable; the log is written through a
+  descriptor the supervisor opened before. A read-only root needs root with CAP_SYS_ADMIN (a mount namespace);
+  elsewhere the proxy runs on the normal file system and ``read_only_unavailable`` says why (root alone does
+  not do: root ignores permission bits, which is why the enforcement is a read-only mount, not a file mode).
 
 Only the standard library is used, so the module imports anywhere (tests, tools, a future gate's tests).
 """
@@ -40,17 +51,21 @@ Only the standard library is used, so the module imports anywhere (tests, tools,
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import json
 import os
 import re
 import secrets
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +90,15 @@ INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SSL_
 
 _PORT_TAKEN = re.compile(r"address already in use|errno 98", re.IGNORECASE)
 _PR_SET_PDEATHSIG = 1
+
+# Linux unshare(2) and mount(2) flags, for read_only_root.
+_CLONE_NEWNS = 0x00020000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+# Per-mount options a read-only remount keeps (mountinfo's names).
+_MOUNT_FLAGS = {"nosuid": _MS_NOSUID, "nodev": _MS_NODEV, "noexec": 8, "noatime": 1024, "nodiratime": 2048,
+                "relatime": 1 << 21, "strictatime": 1 << 24}
+# The kernel's file systems, which a container keeps as they are (the proxy writes /dev/null, for one).
+KERNEL_MOUNTS = ("/proc", "/sys", "/dev")
 
 # urllib must not send loopback requests through an HTTP proxy configured in the environment.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -117,17 +141,39 @@ def litellm_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from litellm import run_server; sys.exit(run_server())"]
 
 
+def under(path: str, roots: Sequence[str]) -> bool:
+    """Whether ``path`` is one of ``roots`` or lies below one of them (plain absolute paths)."""
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+@functools.lru_cache(maxsize=1)
+def read_only_root_unavailable() -> str | None:
+    """Why proxies cannot get a read-only root on this machine, or None when they can (checked once)."""
+    if not sys.platform.startswith("linux"):
+        return "a read-only root needs Linux mount namespaces"
+    if os.geteuid() != 0:
+        return f"a read-only root needs root (CAP_SYS_ADMIN) for a mount namespace; this runs as uid {os.geteuid()}"
+    probe = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--probe-read-only"],
+                           capture_output=True, text=True, timeout=60, check=False)
+    if probe.returncode != 0:
+        reason = (probe.stderr.strip().splitlines() or [f"exit status {probe.returncode}"])[-1]
+        return f"this machine cannot give a process a read-only mount namespace: {reason}"
+    return None
+
+
 def spawn_supervised(cmd: list[str], *, env: dict[str, str], log_path: Path, cwd: Path,
-                     grace: float = 10.0) -> tuple[subprocess.Popen, int]:
+                     grace: float = 10.0, read_only: dict | None = None) -> tuple[subprocess.Popen, int]:
     """Start ``cmd`` under the supervisor in a new process group; return (supervisor, write end of its pipe).
 
     Closing the returned fd (or the end of this process) makes the supervisor end ``cmd`` and its group.
+    ``read_only`` (see ``_enter_read_only_root``) starts ``cmd`` on a read-only root with scratch directories.
     """
+    options = ["--read-only", json.dumps(read_only)] if read_only is not None else []
     read_end, write_end = os.pipe()  # both close-on-exec: no other child of this process inherits them
     try:
         with open(log_path, "ab") as log:
             supervisor = subprocess.Popen(  # pylint: disable=consider-using-with
-                [sys.executable, str(Path(__file__).resolve()), "--supervise", str(grace), "--", *cmd],
+                [sys.executable, str(Path(__file__).resolve()), "--supervise", str(grace), *options, "--", *cmd],
                 stdin=read_end, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
                 start_new_session=True,
             )
@@ -143,10 +189,11 @@ class LiteLLMProxy:
     """One real LiteLLM proxy process on a loopback port; a context manager."""
 
     def __init__(self, config_bytes: bytes, env: dict[str, str], workdir: Path, *,
-                 budget: float = 90.0, grace: float = 10.0, host: str = HOST, port: int | None = None):
+                 budget: float = 90.0, grace: float = 10.0, host: str = HOST, port: int | None = None,
+                 read_only_root: bool = False, writable_paths: Sequence[str] = ("/tmp",)):
         self.config_bytes = config_bytes
         self.env = dict(env)
-        self.workdir = Path(workdir)
+        self.workdir = Path(workdir).resolve() if read_only_root else Path(workdir)
         self.budget = budget
         self.grace = grace
         self.host = host
@@ -155,6 +202,14 @@ class LiteLLMProxy:
         self.startup_seconds: float | None = None
         self._proc: subprocess.Popen | None = None
         self._pipe: int | None = None
+        # read_only_root: the root file system read-only, writable_paths (the task's scratch volumes) the proxy's own.
+        self.read_only_root = read_only_root
+        self.writable_paths = tuple(writable_paths)
+        # Why a requested read-only root cannot be had on this machine (then the proxy runs normally), else None.
+        self.read_only_unavailable = read_only_root_unavailable() if read_only_root else None
+        self.read_only_enforced = read_only_root and self.read_only_unavailable is None
+        if read_only_root:
+            self._check_writable_paths()
 
     # ----- paths and state
     @property
@@ -164,6 +219,39 @@ class LiteLLMProxy:
     @property
     def log_path(self) -> Path:
         return self.workdir / "litellm.log"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Where this proxy's writable paths live on this machine (read_only_root): ``scratch/tmp`` is its /tmp."""
+        return self.workdir / "scratch"
+
+    def scratch_path(self, path: str) -> Path:
+        """This machine's path of ``path`` as the read-only proxy sees it (a path under one of writable_paths)."""
+        for root in sorted(self.writable_paths, key=len, reverse=True):
+            if under(path, [root]):
+                return self.scratch_dir / root.lstrip("/") / os.path.relpath(path, root)
+        raise ValueError(f"{path} is not under a writable path of this proxy ({', '.join(self.writable_paths)})")
+
+    def _check_writable_paths(self) -> None:
+        for root in self.writable_paths:
+            if not os.path.isabs(root) or os.path.normpath(root) != root or root == "/":
+                raise LiteLLMProxyError(f"writable path {root!r}: expected a normalised absolute path other than /")
+            if not os.path.isdir(root):
+                raise LiteLLMProxyError(f"writable path {root}: no such directory to mount this proxy's scratch on")
+            if under(root, [str(self.workdir)]):
+                raise LiteLLMProxyError(f"writable path {root} lies in the work directory {self.workdir}")
+
+    def _read_only_spec(self) -> dict:
+        """Fresh scratch directories (a new task gets empty volumes) and the supervisor's mount plan."""
+        shutil.rmtree(self.scratch_dir, ignore_errors=True)
+        scratch = []
+        for root in self.writable_paths:
+            host_dir = self.scratch_path(root)
+            host_dir.mkdir(parents=True)
+            host_dir.chmod(0o1777)
+            scratch.append([str(host_dir), root])
+        workdir = str(self.workdir)
+        return {"scratch": scratch, "expose": [workdir] if under(workdir, self.writable_paths) else [], "cwd": workdir}
 
     @property
     def url(self) -> str:
@@ -192,6 +280,8 @@ class LiteLLMProxy:
         env = {name: os.environ[name] for name in INHERITED if name in os.environ}
         bin_dir = str(Path(sys.executable).parent)
         env["PATH"] = os.pathsep.join(filter(None, [bin_dir, env.get("PATH")]))
+        if self.read_only_enforced:
+            env.pop("TMPDIR", None)  # the task's temporary directory is its /tmp scratch volume
         env.update(OFFLINE_ENV)
         env.update(self.env)
         return env
@@ -224,11 +314,16 @@ class LiteLLMProxy:
     def _start_once(self) -> str:
         self.port = self.fixed_port or free_port(self.host)
         cmd = [*litellm_command(), "--config", str(self.config_path), "--host", self.host, "--port", str(self.port)]
+        read_only = self._read_only_spec() if self.read_only_enforced else None
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== {' '.join(cmd)}\n".encode())
+            if self.read_only_root:
+                note = (f"read-only root, writable: {', '.join(self.writable_paths)} in {self.scratch_dir}"
+                        if read_only else f"read-only root NOT enforced: {self.read_only_unavailable}")
+                log.write(f"=== {note}\n".encode())
         started = time.monotonic()
         self._proc, self._pipe = spawn_supervised(cmd, env=self.process_env(), log_path=self.log_path,
-                                                  cwd=self.workdir, grace=self.grace)
+                                                  cwd=self.workdir, grace=self.grace, read_only=read_only)
         deadline = started + self.budget
         delay = 0.1
         while True:
@@ -341,13 +436,116 @@ def _death_signal_setter():
     return set_death_signal
 
 
-def _supervise(grace: float, cmd: list[str]) -> int:
+def _libc():
+    import ctypes  # pylint: disable=import-outside-toplevel
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+    libc.unshare.argtypes = [ctypes.c_int]
+    return libc
+
+
+def _mount(libc, source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    def encode(value):
+        return None if value is None else os.fsencode(value)
+
+    if libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)) != 0:
+        import ctypes  # pylint: disable=import-outside-toplevel
+        code = ctypes.get_errno()
+        raise OSError(code, f"mount({source!r}, {target!r}, flags={flags:#x}): {os.strerror(code)}")
+
+
+def _mounts() -> list[tuple[str, set[str]]]:
+    """(mount point, per-mount options) of every mount this process sees."""
+    found = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as info:
+        for line in info:
+            fields = line.split()
+            point = re.sub(r"\\([0-7]{3})", lambda octal: chr(int(octal.group(1), 8)), fields[4])
+            found.append((point, set(fields[5].split(","))))
+    return found
+
+
+def _enter_read_only_root(spec: dict, libc) -> None:
+    """Move this process into a mount namespace of its own in which only ``spec``'s scratch directories are writable.
+
+    ``spec``: ``scratch``, pairs [directory of this machine, path it is mounted at] (the task's scratch volumes);
+    ``expose``, directories a scratch mount hides that are mounted again, read-only, at their own paths (the work
+    directory with the config); ``cwd``, the working directory afterwards. /dev/shm gets a private tmpfs and every
+    other mount except the kernel's (/proc, /sys, /dev) becomes read-only, the root file system first of all.
+    Linux, CAP_SYS_ADMIN. Nothing done here reaches this machine's own mount table (the namespace is private).
+    """
+    keep = [pair[1] for pair in spec["scratch"]]
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        import ctypes  # pylint: disable=import-outside-toplevel
+        code = ctypes.get_errno()
+        raise OSError(code, f"unshare(CLONE_NEWNS): {os.strerror(code)}")
+    _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
+    # Opened in the new namespace (a bind mount's source must be one of its mounts), before a scratch mount hides them.
+    hidden = [os.open(path, os.O_PATH | os.O_CLOEXEC) for path in spec["expose"]]
+    for host_dir, path in sorted(spec["scratch"], key=lambda pair: len(pair[1])):
+        _mount(libc, host_dir, path, None, _MS_BIND | _MS_REC)
+    for fd, path in zip(hidden, spec["expose"]):
+        os.makedirs(path, exist_ok=True)  # a mount point inside the scratch directory
+        _mount(libc, f"/proc/self/fd/{fd}", path, None, _MS_BIND)
+        _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
+        os.close(fd)
+    if os.path.isdir("/dev/shm"):
+        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777,size=64m")
+    for point, options in _mounts():
+        if "ro" in options or under(point, KERNEL_MOUNTS) or under(point, keep):
+            continue
+        flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY
+        for option in options:
+            flags |= _MOUNT_FLAGS.get(option, 0)
+        _mount(libc, None, point, None, flags)
+    os.chdir(spec["cwd"])
+
+
+def _probe_read_only_root() -> int:
+    """Exit status 0 when this process can make its root read-only (and a write then fails with EROFS)."""
+    try:
+        _enter_read_only_root({"scratch": [], "expose": [], "cwd": "/"}, _libc())
+    except OSError as error:
+        print(error, file=sys.stderr)
+        return 1
+    import tempfile  # pylint: disable=import-outside-toplevel
+    try:
+        tempfile.TemporaryFile(dir="/tmp").close()
+    except OSError as error:
+        if error.errno == errno.EROFS:
+            return 0
+        print(f"writing into /tmp failed with {error}, not with EROFS", file=sys.stderr)
+        return 1
+    print("/tmp could still be written after the read-only remount", file=sys.stderr)
+    return 1
+
+
+def _child_setup(read_only: dict | None):
+    """The proxy's preexec_fn: its read-only root (if asked for), then its death signal."""
+    death_signal = _death_signal_setter()
+    if read_only is None:
+        return death_signal
+    libc = _libc()  # loaded before fork: nothing to import in the child
+
+    def setup() -> None:
+        try:
+            _enter_read_only_root(read_only, libc)
+        except BaseException as error:
+            os.write(2, f"litellm_proxy supervisor: cannot give the proxy a read-only root: {error}\n".encode())
+            raise
+        if death_signal is not None:
+            death_signal()
+
+    return setup
+
+
+def _supervise(grace: float, cmd: list[str], read_only: dict | None = None) -> int:
     stopping = []
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda num, _frame: stopping.append(num))
     # Single-threaded here, so preexec_fn is safe.
     child = subprocess.Popen(  # pylint: disable=consider-using-with,subprocess-popen-preexec-fn
-        cmd, stdin=subprocess.DEVNULL, preexec_fn=_death_signal_setter())
+        cmd, stdin=subprocess.DEVNULL, preexec_fn=_child_setup(read_only))
     while child.poll() is None and not stopping:
         with contextlib.suppress(InterruptedError):
             ready = select.select([0], [], [], 0.5)[0]
@@ -372,6 +570,14 @@ def _supervise(grace: float, cmd: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 3 and sys.argv[1] == "--supervise" and sys.argv[3] == "--":
-        sys.exit(_supervise(float(sys.argv[2]), sys.argv[4:]))
-    sys.exit("usage: litellm_proxy.py --supervise GRACE -- COMMAND...  (run by spawn_supervised)")
+    ARGS = sys.argv[1:]
+    if ARGS == ["--probe-read-only"]:
+        sys.exit(_probe_read_only_root())
+    if len(ARGS) > 2 and ARGS[0] == "--supervise":
+        GRACE, REST, READ_ONLY = float(ARGS[1]), ARGS[2:], None
+        if len(REST) > 1 and REST[0] == "--read-only":
+            READ_ONLY, REST = json.loads(REST[1]), REST[2:]
+        if REST[:1] == ["--"]:
+            sys.exit(_supervise(GRACE, REST[1:], READ_ONLY))
+    sys.exit("usage: litellm_proxy.py --supervise GRACE [--read-only SPEC] -- COMMAND...  (run by spawn_supervised)"
+             " | --probe-read-only")

@@ -13,7 +13,7 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import tim
 
 # The service keys of the module's ``services`` option, in the order they are read: ECS before Application Auto
 # Scaling, whose resource ids are built from the ECS clusters and services found.
-SERVICES = ("iam", "secretsmanager", "ecs", "application-autoscaling", "elbv2", "ec2", "efs", "logs", "cloudwatch", "s3")
+SERVICES = ("iam", "secretsmanager", "ecs", "application-autoscaling", "elbv2", "ec2", "efs", "elasticache", "logs", "cloudwatch", "s3")
 
 # The error codes AWS services answer a missing permission with (EC2 has its own).
 ACCESS_DENIED_CODES = ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"]
@@ -23,6 +23,8 @@ GLOBAL_REGION = "global"
 
 ECS_NAMESPACE = "ecs"
 PENDING_DELETION = "scheduled_for_deletion"
+# The suffix of the name the redis role gives a deployment's ElastiCache replication group and its cache subnet group.
+REDIS_SUFFIX = "-redis"
 
 
 def ordered_services(requested):
@@ -241,6 +243,29 @@ def access_point_entry(access_point, region):
     })
 
 
+def redis_name(name):
+    """The name of a deployment's ElastiCache replication group and cache subnet group (the redis role's)."""
+    return f"{name}{REDIS_SUFFIX}"
+
+
+def replication_group_entry(group, tags, region):
+    return entry("AWS::ElastiCache::ReplicationGroup", group["ReplicationGroupId"], group.get("ARN"), region, {
+        "status": group.get("Status", ""),
+        "engine": group.get("Engine", ""),
+        "node_type": group.get("CacheNodeType", ""),
+        "member_clusters": list(group.get("MemberClusters") or []),
+        "tags": read_tags(tags),
+    })
+
+
+def cache_subnet_group_entry(subnet_group, tags, region):
+    return entry("AWS::ElastiCache::SubnetGroup", subnet_group["CacheSubnetGroupName"], subnet_group.get("ARN"), region, {
+        "vpc_id": subnet_group.get("VpcId", ""),
+        "subnet_ids": sorted(item["SubnetIdentifier"] for item in subnet_group.get("Subnets") or [] if item.get("SubnetIdentifier")),
+        "tags": read_tags(tags),
+    })
+
+
 def log_group_entry(group, tags, region):
     return entry("AWS::Logs::LogGroup", group["logGroupName"], log_group_arn(group), region, {
         "retention_days": group.get("retentionInDays") or 0,
@@ -290,6 +315,8 @@ LABELS = {
     "AWS::EFS::AccessPoint": lambda detail: f"{detail['file_system_id']}:{detail['root_directory']}",
     "AWS::ApplicationAutoScaling::ScalingPolicy": lambda detail: detail.get("resource_id"),
     "AWS::ElasticLoadBalancingV2::LoadBalancer": lambda detail: detail.get("dns_name"),
+    "AWS::ElastiCache::ReplicationGroup": lambda detail: f"{detail.get('engine')} {detail.get('node_type')}, {detail.get('status')}",
+    "AWS::ElastiCache::SubnetGroup": lambda detail: detail.get("vpc_id"),
 }
 
 

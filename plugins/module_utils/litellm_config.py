@@ -48,6 +48,15 @@ CREDENTIAL_FIELDS = frozenset((
 ))
 # general_settings keys the collection sets itself: always references, never values.
 MANAGED_GENERAL_SETTINGS = {"master_key": "LITELLM_MASTER_KEY", "database_url": "DATABASE_URL"}
+# The shared Redis, when the deployment has one: the settings LiteLLM reads, each an os.environ/ reference to what
+# the task definition hands the container (REDIS_SSL is read from the environment directly, by LiteLLM's REDIS_*
+# convention). router_settings: the router's usage counts and model limits; litellm_settings.cache_params: the
+# proxy's usage cache (key and team limits, budgets, revocations).
+REDIS_ROUTER_SETTINGS = {"redis_host": "REDIS_HOST", "redis_port": "REDIS_PORT", "redis_password": "REDIS_PASSWORD"}
+REDIS_CACHE_PARAMS = {"host": "REDIS_HOST", "port": "REDIS_PORT", "password": "REDIS_PASSWORD"}
+# Connection settings the collection sets itself when it manages the Redis.
+REDIS_MANAGED_ROUTER = ("redis_host", "redis_port", "redis_password", "redis_url")
+REDIS_MANAGED_CACHE = ("type", "host", "port", "password", "url", "redis_startup_nodes", "service_name")
 HEADER = "# config.yaml of the LiteLLM proxy, rendered by llmops.litellm_ecs from the inventory: do not edit.\n"
 
 
@@ -148,15 +157,62 @@ def _check_request_timeout(request_timeout, router_settings, litellm_settings):
     return errors
 
 
+def _check_redis(redis, router_settings, litellm_settings):
+    """With a Redis the collection manages, the connection settings are its own: the inventory may not set them."""
+    if not redis:
+        return []
+    errors = []
+    router = router_settings if isinstance(router_settings, dict) else {}
+    settings = litellm_settings if isinstance(litellm_settings, dict) else {}
+    for key in REDIS_MANAGED_ROUTER:
+        if key in router:
+            errors.append(f"litellm_router_settings.{key}: the collection sets it from litellm_redis; remove it (or set litellm_redis: none)")
+    if "cache" in settings:
+        errors.append("litellm_settings.cache: the collection sets it with litellm_redis; set litellm_redis_cache to cache responses")
+    params = settings.get("cache_params", {})
+    if not isinstance(params, dict):
+        errors.append(f"litellm_settings.cache_params: must be a mapping, not {type(params).__name__}")
+        params = {}
+    for key in REDIS_MANAGED_CACHE:
+        if key in params:
+            errors.append(f"litellm_settings.cache_params.{key}: the collection sets it from litellm_redis; remove it")
+    return errors
+
+
+def _apply_redis(config, redis):
+    """Point the router and the proxy's cache at the shared Redis, through os.environ/ references only."""
+    password = redis.get("password", True)
+    router = config.setdefault("router_settings", {})
+    for key, env in REDIS_ROUTER_SETTINGS.items():
+        if key != "redis_password" or password:
+            router[key] = f"os.environ/{env}"
+    settings = config.setdefault("litellm_settings", {})
+    params = dict(settings.get("cache_params", {}))
+    params["type"] = "redis"
+    for key, env in REDIS_CACHE_PARAMS.items():
+        if key != "password" or password:
+            params[key] = f"os.environ/{env}"
+    if not redis.get("cache", False):
+        # The usage cache without a response cache: no call type is answered from the cache.
+        params["supported_call_types"] = []
+    settings["cache"] = True
+    settings["cache_params"] = params
+
+
 def build_config(models, router_settings=None, litellm_settings=None, general_settings=None,
-                 extra_sections=None, database=False, request_timeout=None):
+                 extra_sections=None, database=False, request_timeout=None, redis=None):
     """The config as a dict, or ConfigError naming every problem (entry and field).
+
+    With ``redis`` (a mapping: ``password``, whether the Redis has one, default true; ``cache``, whether to cache
+    responses too, default false) the router and the proxy's cache share state through the Redis the task's
+    ``REDIS_HOST``/``REDIS_PORT``/``REDIS_PASSWORD`` name.
 
     With ``request_timeout`` (seconds) the config's ``litellm_settings.request_timeout`` is set to it: the longest call
     the proxy makes, which the deployment's shutdown (stop timeout, deregistration delay) is sized to drain.
     """
     errors = _check_models(models)
     errors += _check_request_timeout(request_timeout, router_settings, litellm_settings)
+    errors += _check_redis(redis, router_settings, litellm_settings)
     sections = {"router_settings": router_settings, "litellm_settings": litellm_settings, "general_settings": general_settings}
     for key, value in sections.items():
         if value is not None and not isinstance(value, dict):
@@ -190,6 +246,8 @@ def build_config(models, router_settings=None, litellm_settings=None, general_se
             config[key] = copy.deepcopy(sections[key])
     if request_timeout is not None:
         config.setdefault("litellm_settings", {})["request_timeout"] = request_timeout
+    if redis:
+        _apply_redis(config, redis)
     config.update(copy.deepcopy(extra))
     return config
 

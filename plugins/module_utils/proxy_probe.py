@@ -9,7 +9,8 @@ The HTTP call is a parameter (``send(method, url, headers, data, timeout) -> Ans
 the sleep, so every verdict and every wait is tested without a server and without sleeping. The module
 ``llmops.litellm_ecs.proxy_probe`` passes a sender built on ``ansible.module_utils.urls``.
 
-Stages, in order: liveliness, readiness, models, chat, load. Each of the first four is polled with the
+Stages, in order: liveliness, readiness, models, shared_state (``/cache/ping``: the proxy reaches the Redis the
+deployment gave it), chat, load. Each of the first five is polled with the
 collection's one ``Waiter`` until it passes, fails for good, or the total budget is spent; the load stage
 runs once. Answers that retrying cannot fix (key rejected, model unknown, TLS verification failure,
 malformed payload, 404) fail at once; connection errors, timeouts, 5xx, 408 and 429 are retried.
@@ -43,7 +44,7 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import V
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
 
 # The stages, in the order they run.
-STAGES = LIVELINESS, READINESS, MODELS, CHAT, LOAD = ("liveliness", "readiness", "models", "chat", "load")
+STAGES = LIVELINESS, READINESS, MODELS, SHARED_STATE, CHAT, LOAD = ("liveliness", "readiness", "models", "shared_state", "chat", "load")
 
 PASSED = "passed"
 STAGE_FAILED = "failed"
@@ -52,6 +53,7 @@ SKIPPED = "skipped"
 LIVELINESS_PATH = "/health/liveliness"
 READINESS_PATH = "/health/readiness"
 DETAILS_PATH = "/health/readiness/details"
+CACHE_PING_PATH = "/cache/ping"
 MODELS_PATH = "/v1/models"
 CHAT_PATH = "/chat/completions"
 VERSION_HEADER = "x-litellm-version"
@@ -460,6 +462,52 @@ def judge_stream(answer: Answer, url: str, model: str, expected: str | None, sec
     return check_content(content, model, expected, "streamed", None, secrets)
 
 
+def cache_ping_state(answer: Answer) -> dict:
+    """What ``/cache/ping`` says about the cache: its type, and the Redis host, port and version where it names them."""
+    payload = parse_json(answer)[1]
+    payload = payload if isinstance(payload, dict) else {}
+    params = payload.get("health_check_cache_params")
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError:
+            params = {}
+    params = params if isinstance(params, dict) else {}
+    kwargs = params.get("redis_kwargs") if isinstance(params.get("redis_kwargs"), dict) else {}
+    state = {"cache": payload.get("cache_type"), "reached": payload.get("ping_response") is True}
+    for key, value in (("host", kwargs.get("host", params.get("host"))), ("port", kwargs.get("port", params.get("port"))),
+                       ("redis_version", params.get("redis_version", payload.get("redis_version")))):
+        if value is not None:
+            state[key] = value
+    return state
+
+
+def judge_cache_ping(answer: Answer, url: str, expected: str, secrets=()) -> Verdict:
+    """``/cache/ping``: 200 with ``ping_response: true`` from a Redis cache is ready; 503 (the proxy cannot reach it) is
+    waited for; a key refused, no cache at all or a cache that is not Redis fails at once."""
+    if answer.status == 503 and "not initialized" in str(answer.body).lower():
+        return Verdict(FAILED, f"{url}: the proxy has no cache, although the deployment gave it {expected}: {describe(answer, secrets)}")
+    if answer.status == 404:
+        return Verdict(READY, f"not checked: {url} is not there (a LiteLLM release without /cache/ping); the deployment gave it {expected}")
+    common = common_verdict(answer, url, secrets)
+    if common is not None:
+        return common
+    if key_rejected(answer):
+        return key_rejected_verdict(answer, url, secrets)
+    if answer.status == 200:
+        state = cache_ping_state(answer)
+        cache = str(state.get("cache") or "")
+        if not cache.lower().endswith("redis"):
+            return Verdict(FAILED, f"{url} reports the cache {cache or 'none'!r}, not Redis, although the deployment gave the proxy {expected}: "
+                                   f"its tasks would not share limits, budgets or revocations. Check the config's litellm_settings.cache_params.")
+        if not state["reached"]:
+            return Verdict(WAITING, f"{url} answered 200 without a ping response: {describe(answer, secrets)}")
+        where = f"{state['host']}:{state['port']}" if "host" in state else "its host"
+        version = f", Redis {state['redis_version']}" if state.get("redis_version") else ""
+        return Verdict(READY, f"{expected}: the proxy reaches it at {where}{version}")
+    return Verdict(WAITING, f"{url} cannot ping the Redis yet: {describe(answer, secrets)}")
+
+
 def readiness_version(answer: Answer):
     payload = readiness_payload(answer) or {}
     version = payload.get("litellm_version") or payload.get("version")
@@ -593,6 +641,7 @@ class Probe:
         self.version = None
         self.models = []
         self.load = None
+        self.shared_state = None
         self.warnings = []
         self.last_error = ""
 
@@ -708,6 +757,31 @@ class Probe:
         if answer.status == 200:
             self.version = self.version or readiness_version(answer)
 
+    def shared_state_stage(self) -> bool:
+        """The proxy reaches the Redis its tasks share (``/cache/ping`` with the master key pings it and names it)."""
+        url = self.url + CACHE_PING_PATH
+        expected = self.settings["redis"]
+        started = self.clock()
+
+        def judge(answer):
+            verdict = judge_cache_ping(answer, url, expected, self.secrets)
+            if verdict.state == READY:
+                self.shared_state = dict(cache_ping_state(answer), redis=expected)
+            return verdict
+
+        outcome = self.poll(lambda: self.call("GET", CACHE_PING_PATH, keyed=True), judge)
+        return self.finish(SHARED_STATE, outcome, started, (
+            f"The proxy cannot reach its Redis ({expected}): check the Redis, its security group (6379 from the tasks) and "
+            f"REDIS_HOST/REDIS_PORT/REDIS_PASSWORD/REDIS_SSL in the task definition, or raise timeout."))
+
+    def shared_state_skip_reason(self):
+        if self.settings.get("redis") is None:
+            return "no redis option given"
+        if not self.settings["redis"]:
+            self.shared_state = {"redis": "", "cache": None}
+            return "no shared Redis: each task keeps its own limits, budgets and revocations"
+        return None
+
     def chat_stage(self) -> bool:
         url = self.url + CHAT_PATH
         expected = self.settings.get("chat_expected_content")
@@ -775,6 +849,7 @@ class Probe:
             (LIVELINESS, self.liveliness, None),
             (READINESS, self.readiness, None),
             (MODELS, self.models_stage, None),
+            (SHARED_STATE, self.shared_state_stage, self.shared_state_skip_reason()),
             (CHAT, self.chat_stage, self.chat_skip_reason()),
             (LOAD, self.load_stage, None if self.settings.get("load") else "no load option given"),
         ]
@@ -808,6 +883,8 @@ class Probe:
         }
         if self.load is not None:
             result["load"] = self.load
+        if self.shared_state is not None:
+            result["shared_state"] = self.shared_state
         result["summary"] = summary(result, self.settings)
         return result
 

@@ -315,3 +315,22 @@ def access_point_deleted(access_point):
     if not access_point or state == "deleted":
         return Verdict(READY, "the access point is deleted")
     return Verdict(WAITING, f"the access point is {state}")
+
+
+@predicate("replication_group_available")
+def replication_group_available(group):
+    """An ElastiCache replication group is available; FAILED when its creation failed, or it is gone or being deleted."""
+    status = (group or {}).get("Status")
+    if status == "available":
+        return Verdict(READY, "the replication group is available")
+    if status in (None, "create-failed", "deleting"):
+        return Verdict(FAILED, f"the replication group is {status or 'gone'}")
+    return Verdict(WAITING, f"the replication group is {status}")
+
+
+@predicate("replication_group_deleted")
+def replication_group_deleted(group):
+    """An ElastiCache replication group no longer exists."""
+    if not group:
+        return Verdict(READY, "the replication group is deleted")
+    return Verdict(WAITING, f"the replication group is {group.get('Status')}")

@@ -23,8 +23,9 @@ description:
     Auto Scaling scalable targets and scaling policies (namespace C(ecs)) of C(service/CLUSTER/SERVICE) for every
     service of those clusters and for a service named O(name) in each of them (in a cluster named O(name) when no
     tagged cluster is left or C(ecs) is not in O(services)); ELBv2 load balancers and target groups; EC2 security
-    groups; EFS file systems with their mount targets and access points; CloudWatch Logs log groups; CloudWatch metric
-    and composite alarms and dashboards; S3 buckets in the region.
+    groups; EFS file systems with their mount targets and access points; ElastiCache replication groups and cache subnet
+    groups, tagged or named C(NAME-redis) (the name the redis role gives both); CloudWatch Logs log groups; CloudWatch
+    metric and composite alarms and dashboards; S3 buckets in the region.
   - A secret scheduled for deletion is listed in RV(pending_deletion), not in RV(resources), since it can still be
     restored until its deletion date.
   - A service that the credentials may not read (an access denied error) gives a warning and an entry in
@@ -50,8 +51,8 @@ options:
         resource ids come from the ECS clusters and services found).
     type: list
     elements: str
-    choices: [iam, secretsmanager, ecs, application-autoscaling, elbv2, ec2, efs, logs, cloudwatch, s3]
-    default: [iam, secretsmanager, ecs, application-autoscaling, elbv2, ec2, efs, logs, cloudwatch, s3]
+    choices: [iam, secretsmanager, ecs, application-autoscaling, elbv2, ec2, efs, elasticache, logs, cloudwatch, s3]
+    default: [iam, secretsmanager, ecs, application-autoscaling, elbv2, ec2, efs, elasticache, logs, cloudwatch, s3]
   dashboard_prefix:
     description:
       - The prefix of the names of the deployment's CloudWatch dashboards (dashboards carry no tag the API can filter
@@ -69,10 +70,11 @@ notes:
     C(application-autoscaling:DescribeScalingPolicies), C(elasticloadbalancing:DescribeLoadBalancers),
     C(elasticloadbalancing:DescribeTargetGroups), C(elasticloadbalancing:DescribeTags),
     C(ec2:DescribeSecurityGroups), C(elasticfilesystem:DescribeFileSystems), C(elasticfilesystem:DescribeMountTargets),
-    C(elasticfilesystem:DescribeAccessPoints), C(logs:DescribeLogGroups), C(logs:ListTagsForResource),
+    C(elasticfilesystem:DescribeAccessPoints), C(elasticache:DescribeReplicationGroups),
+    C(elasticache:DescribeCacheSubnetGroups), C(elasticache:ListTagsForResource), C(logs:DescribeLogGroups), C(logs:ListTagsForResource),
     C(cloudwatch:DescribeAlarms), C(cloudwatch:ListTagsForResource), C(cloudwatch:ListDashboards),
     C(s3:ListAllMyBuckets) and C(s3:GetBucketTagging); only those of the services in O(services) are used.
-  - IAM roles, log groups, alarms, task definitions and S3 buckets cannot be filtered by tag, so their tags are read
+  - IAM roles, ElastiCache groups, log groups, alarms, task definitions and S3 buckets cannot be filtered by tag, so their tags are read
     one resource at a time; in an account with many of them this takes one API call each.
   - S3 buckets are those whose region is the module's region.
 extends_documentation_fragment:
@@ -148,7 +150,8 @@ resources:
           tags.
         - For an IAM role C(path), C(inline_policies) (names) and C(managed_policies) (ARNs); for an ECS service
           C(cluster), C(status), C(desired_count), C(running_count) and C(task_definition); for a security group
-          C(group_name), C(vpc_id) and C(description).
+          C(group_name), C(vpc_id) and C(description); for an ElastiCache replication group C(status), C(engine),
+          C(node_type) and C(member_clusters); for a cache subnet group C(vpc_id) and C(subnet_ids).
       type: dict
       returned: always
       sample: {group_name: litellm-alb, vpc_id: vpc-0123456789abcdef0, description: ALB, tags: {litellm-deployment: litellm}}
@@ -229,6 +232,7 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_reso
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import access_point_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import alarm_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import bucket_entry
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import cache_subnet_group_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import chunks
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import cluster_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import cluster_name_of
@@ -244,6 +248,8 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_reso
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import log_group_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import mount_target_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import ordered_services
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import redis_name
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import replication_group_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import role_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import scalable_target_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import scaling_policy_entry
@@ -427,6 +433,22 @@ class DeploymentReader:
                 continue
             self.resources.extend(mount_target_entry(item, self.region) for item in mount_targets if item.get("LifeCycleState") != "deleted")
             self.resources.extend(access_point_entry(item, self.region) for item in access_points if item.get("LifeCycleState") != "deleted")
+
+    # ElastiCache
+    def read_elasticache(self):
+        """Replication groups and cache subnet groups tagged for the deployment, or named as the redis role names them."""
+        client = self.client("elasticache")
+        own = redis_name(self.name)
+        kinds = (("describe_replication_groups", "ReplicationGroups", "ReplicationGroupId", replication_group_entry),
+                 ("describe_cache_subnet_groups", "CacheSubnetGroups", "CacheSubnetGroupName", cache_subnet_group_entry))
+        for operation, key, name_key, make_entry in kinds:
+            for item in paginate(client, operation).get(key, []):
+                try:
+                    tags = client.list_tags_for_resource(ResourceName=item["ARN"]).get("TagList", []) if item.get("ARN") else []
+                except is_boto3_error_code(["ReplicationGroupNotFoundFault", "CacheSubnetGroupNotFoundFault"]):
+                    continue  # deleted since it was listed
+                if item[name_key] == own or self.tagged(tags):
+                    self.resources.append(make_entry(item, tags, self.region))
 
     # CloudWatch Logs
     def read_logs(self):

@@ -61,6 +61,24 @@ options:
         O(litellm_settings) may not set C(request_timeout) itself and C(router_settings.timeout) may not exceed it.
       - Unset, the module writes no request timeout (LiteLLM's own default applies).
     type: int
+  redis:
+    description:
+      - The shared Redis the deployment gives the proxy; unset for none.
+      - Sets C(router_settings.redis_host), C(redis_port), C(redis_password) and C(litellm_settings.cache) with
+        C(cache_params) (C(type=redis), C(host), C(port), C(password)) to C(os.environ/REDIS_HOST), C(os.environ/REDIS_PORT)
+        and C(os.environ/REDIS_PASSWORD); then O(router_settings) and O(litellm_settings) may not set those themselves.
+    type: dict
+    suboptions:
+      password:
+        description: Whether the Redis has a password (C(REDIS_PASSWORD) in the container's environment).
+        type: bool
+        default: true
+      cache:
+        description:
+          - Also cache responses in it. Off, C(cache_params.supported_call_types) is empty, so the cache holds the
+            proxy's shared usage state (limits, budgets, revocations) and never answers a request.
+        type: bool
+        default: false
   available_env:
     description:
       - Names of the environment variables the proxy's container will have (secrets and plain values).
@@ -162,6 +180,7 @@ def main():
             extra_sections=dict(type="dict", default={}),
             database=dict(type="bool", default=False),
             request_timeout=dict(type="int"),
+            redis=dict(type="dict", options=dict(password=dict(type="bool", default=True), cache=dict(type="bool", default=False))),
             available_env=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
@@ -172,7 +191,7 @@ def main():
     try:
         config = build_config(
             params["models"], params["router_settings"], params["litellm_settings"], params["general_settings"],
-            params["extra_sections"], params["database"], params["request_timeout"],
+            params["extra_sections"], params["database"], params["request_timeout"], params["redis"],
         )
         referenced = check_environment(config, set(params["available_env"]))
     except ConfigError as e:

@@ -12,7 +12,7 @@ module: proxy_probe
 short_description: Probe a LiteLLM proxy in stages and wait until it serves requests (a post-deploy gate)
 version_added: 0.1.0
 description:
-  - Checks that a LiteLLM proxy at O(url) really serves clients, in five stages run in order. A stage runs only
+  - Checks that a LiteLLM proxy at O(url) really serves clients, in six stages run in order. A stage runs only
     when every stage before it passed; the others are reported as C(skipped).
   - B(liveliness) - C(GET /health/liveliness) answers 200.
   - B(readiness) - C(GET /health/readiness) answers 200 with a healthy status. With O(database=true) the
@@ -21,13 +21,17 @@ description:
   - B(models) - C(GET /v1/models) with O(master_key) answers 200 and lists every model in O(models); the same
     request without a key must be refused (401/403). A proxy that answers it is open, which fails the stage
     unless O(require_auth=false) (then it is a warning).
+  - B(shared_state) - only when O(redis) names a Redis - C(GET /cache/ping) with O(master_key) answers 200 from a
+    Redis cache that the proxy reached (C(ping_response)); the stage reports the host, port and Redis version the
+    proxy names. A proxy without a cache, or with one that is not Redis, fails at once; one that cannot reach its
+    Redis yet (503) is retried. With O(redis) empty the stage is skipped and reported as no shared state.
   - B(chat) - C(POST /chat/completions) answers every model in O(chat_models) with non-empty content, which
     contains O(chat_expected_content) when that is set; with O(chat_stream=true) a streamed answer of each
     model is checked too (server-sent events ending with the C([DONE]) event). Skipped with O(chat=false).
   - B(load) - only when O(load) is given - O(load.requests) chat requests at O(load.concurrency) parallel
     threads; reports p50 and p95 latency and the error rate, and fails when a threshold in O(load) is
     exceeded.
-  - B(Waiting.) Each of the first four stages is polled until it passes, on a monotonic clock within one
+  - B(Waiting.) Each of the first five stages is polled until it passes, on a monotonic clock within one
     total budget, O(timeout), for the whole probe. The first attempt is immediate; the pause after a failed
     attempt starts at O(interval) and grows 1.5 times per attempt up to O(max_interval). Each request has
     its own timeout, O(request_timeout), cut to what is left of the budget. Connection errors, timeouts and
@@ -69,6 +73,13 @@ options:
       - Whether the proxy has a database; then readiness requires C(db) to be C(connected).
     type: bool
     default: false
+  redis:
+    description:
+      - The Redis the deployment gave the proxy, as the gate should report it (for example C(ElastiCache litellm-redis at
+        host:6379, TLS)), or an empty string for none. Named, the B(shared_state) stage checks that the proxy reaches a
+        Redis cache and reports it (RV(shared_state)).
+      - Unset, the stage is skipped and nothing about shared state is checked.
+    type: str
   require_auth:
     description:
       - Whether C(/v1/models) without a key must be refused. With V(false) an open proxy passes with a warning.
@@ -287,6 +298,14 @@ stages:
   sample:
     - {name: liveliness, status: passed, attempts: 1, seconds: 0.01, detail: "HTTP 200: \"I'm alive!\""}
     - {name: readiness, status: passed, attempts: 1, seconds: 0.0, detail: "status healthy, db Not connected (not checked: database=false)"}
+shared_state:
+  description:
+    - With O(redis) set, the Redis the deployment gave the proxy (C(redis), "" for none) and what C(/cache/ping)
+      reported - C(cache) (the cache type), C(reached), and where it names them C(host), C(port) and C(redis_version).
+  returned: when O(redis) is set and the shared_state stage passed or was skipped for an empty O(redis)
+  type: dict
+  sample: {redis: "ElastiCache litellm-redis at litellm-redis.abc123.use1.cache.amazonaws.com:6379, TLS", cache: redis, reached: true,
+           host: litellm-redis.abc123.use1.cache.amazonaws.com, port: 6379, redis_version: 7.2.4}
 version:
   description:
     - The LiteLLM version the proxy reports (readiness payload, C(/health/readiness/details) or the
@@ -435,6 +454,7 @@ def main():
             master_key=dict(type="str", required=True, no_log=True),
             models=dict(type="list", elements="str", default=[]),
             database=dict(type="bool", default=False),
+            redis=dict(type="str"),
             require_auth=dict(type="bool", default=True),
             chat=dict(type="bool", default=True),
             chat_models=dict(type="list", elements="str"),

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.emulator
 
 
 def aws_state(aws):
-    iam, sm, efs, ec2, s3 = (aws(name) for name in ("iam", "secretsmanager", "efs", "ec2", "s3"))
+    iam, sm, efs, ec2, s3, cache = (aws(name) for name in ("iam", "secretsmanager", "efs", "ec2", "s3", "elasticache"))
     return (
         sorted(r["Arn"] for r in iam.list_roles()["Roles"]),
         sorted(s["ARN"] for s in sm.list_secrets()["SecretList"]),
@@ -19,6 +19,7 @@ def aws_state(aws):
         sorted(lb["LoadBalancerArn"] for lb in aws("elbv2").describe_load_balancers()["LoadBalancers"]),
         sorted(g["logGroupName"] for g in aws("logs").describe_log_groups()["logGroups"]),
         sorted(aws("ecs").list_task_definitions()["taskDefinitionArns"]),
+        sorted(g["ReplicationGroupId"] for g in cache.describe_replication_groups()["ReplicationGroups"]),
     )
 
 
@@ -71,6 +72,15 @@ CASES = {
                                                               ["alb_deregistration_delay", "litellm_request_timeout"]),
     "stop timeout over Fargate's 120 s": ({"ecs_service_stop_timeout": 150}, ["ecs_service_stop_timeout", "2-120 s"]),
     "request timeout the stop timeout cannot drain": ({"litellm_request_timeout": 115}, ["litellm_request_timeout", "ecs_service_stop_timeout"]),
+    "several tasks without a shared Redis": ({"litellm_redis": "none"},
+                                             ["litellm_redis", "can run 10 tasks", "litellm_redis_per_task_limits_acknowledged"]),
+    "Redis choice that does not exist": ({"litellm_redis": "elasticache"}, ["litellm_redis", "create", "existing", "none"]),
+    "existing Redis without a host": ({"litellm_redis": "existing"}, ["litellm_redis_host"]),
+    "password for a Redis the collection creates": ({"litellm_redis_password": "redis-pass-Qq7"}, ["litellm_redis_password", "AUTH token"]),
+    "Redis settings of the inventory's own": ({"litellm_router_settings": {"redis_host": "cache.example"}},
+                                              ["litellm_router_settings.redis_host", "litellm_redis"]),
+    "read-only root without scratch where LiteLLM writes": ({"ecs_service_writable_paths": ["/var/scratch"]},
+                                                            ["ecs_service_writable_paths", "/tmp/litellm/ui", "ecs_service_readonly_root_filesystem"]),
     "bedrock ARN malformed": ({"litellm_bedrock_model_arns": ["claude-3"]}, ["iam_bedrock_model_arns", "arn:aws:bedrock"]),
 }
 
@@ -92,6 +102,7 @@ def test_bad_input_fails_before_any_change(case, run_site, aws):
     if "litellm_master_key" in extra:
         assert extra["litellm_master_key"] not in run.output.replace("'sk-1234'", "")
     assert "sk-literal-Zz9" not in run.output
+    assert "redis-pass-Qq7" not in run.output
 
 
 def test_bad_input_fails_before_any_change_when_steps_are_chosen_by_tag(run_site, aws):

@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
+import dev
 
 pytestmark = pytest.mark.emulator
 
 NAME = "svc"
 BASE = {"litellm_name": NAME}
+# Where LiteLLM writes at run time, as the role points it (its vars/main.yml).
+WRITE_PATHS = yaml.safe_load((dev.ROOT / "roles" / "ecs_service" / "vars" / "main.yml").read_text(encoding="utf-8"))["__ecs_service_write_paths"]
 
 
 def service(aws, name=NAME):
@@ -118,6 +122,12 @@ def test_config_volume_is_encrypted_read_only_and_root_fs_read_only(proxy, site)
     assert container["readonlyRootFilesystem"] is True
     assert mounts["/tmp"]["readOnly"] is False  # task-local scratch space
     assert container["dependsOn"] == [{"containerName": "config-writer", "condition": "SUCCESS"}]
+    # LiteLLM's run-time writes (migrations copy, UI, assets, caches) are pointed into the scratch space.
+    env = {item["name"]: item["value"] for item in container["environment"]}
+    scratch = [path for path, mount in mounts.items() if mount["readOnly"] is False]
+    assert WRITE_PATHS and "LITELLM_MIGRATION_DIR" in WRITE_PATHS
+    for name, path in WRITE_PATHS.items():
+        assert env[name] == path and any(path.startswith(root.rstrip("/") + "/") for root in scratch), (name, path, scratch)
 
 
 def test_service_runs_behind_the_target_group_with_rollback(site, aws):

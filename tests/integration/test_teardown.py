@@ -4,6 +4,7 @@ recoverable, an EFS file system stays unless forced; and database migrations run
 from __future__ import annotations
 
 import pytest
+import yaml
 
 import dev
 from conftest import recap_changed
@@ -12,6 +13,8 @@ pytestmark = pytest.mark.emulator
 
 TEARDOWN = dev.ROOT / "playbooks" / "teardown.yml"
 DATABASE_URL = "postgresql://litellm:db-pass-0123456789@db.internal:5432/litellm"
+# Where LiteLLM writes at run time, as the ecs_service role points it (its vars/main.yml).
+WRITE_PATHS = yaml.safe_load((dev.ROOT / "roles" / "ecs_service" / "vars" / "main.yml").read_text(encoding="utf-8"))["__ecs_service_write_paths"]
 
 
 def left_of(aws, name):
@@ -40,7 +43,12 @@ def left_of(aws, name):
               if tg["TargetGroupName"] == f"{name}-tg"]
     ec2 = aws("ec2")
     found += [f"security group {g['GroupName']}" for g in ec2.describe_security_groups()["SecurityGroups"]
-              if g["GroupName"] in (f"{name}-alb", f"{name}-tasks", f"{name}-efs")]
+              if g["GroupName"] in (f"{name}-alb", f"{name}-tasks", f"{name}-efs", f"{name}-redis")]
+    cache = aws("elasticache")
+    found += [f"replication group {g['ReplicationGroupId']}" for g in cache.describe_replication_groups()["ReplicationGroups"]
+              if g["ReplicationGroupId"] == f"{name}-redis"]
+    found += [f"cache subnet group {g['CacheSubnetGroupName']}" for g in cache.describe_cache_subnet_groups()["CacheSubnetGroups"]
+              if g["CacheSubnetGroupName"] == f"{name}-redis"]
     efs = aws("efs")
     for fs in efs.describe_file_systems()["FileSystems"]:
         if {"Key": "litellm-deployment", "Value": name} in fs.get("Tags", []):
@@ -68,6 +76,13 @@ def test_migrations_run_as_a_one_off_task_before_the_service(database, aws):
     definition = ecs.describe_task_definition(taskDefinition=definition_arn)["taskDefinition"]
     (container,) = definition["containerDefinitions"]
     assert {s["name"] for s in container["secrets"]} == {"DATABASE_URL", "LITELLM_SALT_KEY"}
+    # Read-only root: the migrations copy (LITELLM_MIGRATION_DIR) and LiteLLM's other writes go into the scratch volume.
+    assert container["readonlyRootFilesystem"] is True
+    migration_env = {e["name"]: e["value"] for e in container["environment"]}
+    scratch = [m["containerPath"] for m in container["mountPoints"] if m["readOnly"] is False]
+    assert "LITELLM_MIGRATION_DIR" in WRITE_PATHS
+    for name, path in WRITE_PATHS.items():
+        assert migration_env[name] == path and any(path.startswith(root.rstrip("/") + "/") for root in scratch), (name, path, scratch)
     assert container["image"] == ecs.describe_task_definition(taskDefinition="gone")["taskDefinition"]["containerDefinitions"][-1]["image"]
     stopped = ecs.list_tasks(cluster="gone", family="gone-migrations", desiredStatus="STOPPED")["taskArns"]
     assert len(stopped) == 1
@@ -94,7 +109,8 @@ def test_teardown_removes_everything_and_a_second_changes_nothing(database, run_
     assert (second.changed, recap_changed(second.output)) == (0, 0), second.changed_tasks
     # The secrets are recoverable: scheduled for deletion within the recovery window, not deleted.
     secrets = [s for s in aws("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"] if s["Name"].startswith("gone/")]
-    assert {s["Name"] for s in secrets} == {"gone/master-key", "gone/salt-key", "gone/database-url", "gone/provider/OPENAI_API_KEY",
+    assert {s["Name"] for s in secrets} == {"gone/master-key", "gone/salt-key", "gone/database-url", "gone/redis-password",
+                                            "gone/provider/OPENAI_API_KEY",
                                             "gone/provider/ANTHROPIC_API_KEY"}
     assert all("DeletedDate" in s for s in secrets)
     # Only the account's ECS service-linked role stays, by design.

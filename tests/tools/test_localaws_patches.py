@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import boto3
+import pytest
 from moto import mock_aws
 
 from localaws import patches
@@ -276,3 +277,94 @@ def test_ecs_stop_task_is_not_settled_as_an_exit(monkeypatch):
     (task,) = ecs.describe_tasks(cluster="c", tasks=[arn])["tasks"]
     assert (task["lastStatus"], task["stoppedReason"]) == ("STOPPED", "Stopped by the operator")
     assert "stopCode" not in task
+
+
+def elasticache_setup(monkeypatch):
+    """The ElastiCache patches, a VPC with two subnets and two security groups, and a cache subnet group ``rg``."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    patches.apply_all()
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in range(2)]
+    groups = [ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"] for name in ("a", "b")]
+    elasticache = boto3.client("elasticache", region_name="us-east-1")
+    elasticache.create_cache_subnet_group(CacheSubnetGroupName="rg", CacheSubnetGroupDescription="rg", SubnetIds=subnets)
+    return elasticache, subnets, groups
+
+
+def create_replication_group(elasticache, groups, **extra):
+    return elasticache.create_replication_group(
+        ReplicationGroupId="rg", ReplicationGroupDescription="rg", Engine="valkey", CacheNodeType="cache.t4g.small",
+        CacheSubnetGroupName="rg", SecurityGroupIds=groups[:1], TransitEncryptionEnabled=True, AtRestEncryptionEnabled=True,
+        AuthToken="a" * 32, Tags=[{"Key": "k", "Value": "v"}], **extra)["ReplicationGroup"]
+
+
+def test_elasticache_replication_group_nodes_are_cache_clusters_with_their_network(monkeypatch):
+    with mock_aws():
+        elasticache, groups = elasticache_setup(monkeypatch)[::2]
+        group = create_replication_group(elasticache, groups, NumCacheClusters=3, AutomaticFailoverEnabled=True, MultiAZEnabled=True)
+        assert group["MemberClusters"] == ["rg-001", "rg-002", "rg-003"]
+        assert [member["CurrentRole"] for member in group["NodeGroups"][0]["NodeGroupMembers"]] == ["primary", "replica", "replica"]
+        clusters = elasticache.describe_cache_clusters()["CacheClusters"]
+        assert [cluster["CacheClusterId"] for cluster in clusters] == ["rg-001", "rg-002", "rg-003"]
+        first = clusters[0]
+        assert (first["ReplicationGroupId"], first["CacheSubnetGroupName"], first["Engine"]) == ("rg", "rg", "valkey")
+        assert first["SecurityGroups"] == [{"SecurityGroupId": groups[0], "Status": "active"}]
+        assert first["EngineVersion"] == patches.ELASTICACHE_DEFAULT_ENGINE_VERSIONS["valkey"]  # none was asked for
+
+
+def test_elasticache_modify_replication_group_changes_the_nodes(monkeypatch):
+    with mock_aws():
+        elasticache, groups = elasticache_setup(monkeypatch)[::2]
+        create_replication_group(elasticache, groups, EngineVersion="7.2")
+        elasticache.modify_replication_group(ReplicationGroupId="rg", SecurityGroupIds=groups[1:], EngineVersion="8.0",
+                                             CacheNodeType="cache.t4g.medium", ApplyImmediately=True)
+        (cluster,) = elasticache.describe_cache_clusters(CacheClusterId="rg-001")["CacheClusters"]
+        assert [item["SecurityGroupId"] for item in cluster["SecurityGroups"]] == groups[1:]
+        assert (cluster["EngineVersion"], cluster["CacheNodeType"]) == ("8.0", "cache.t4g.medium")
+        # What was not asked for stays as it was.
+        elasticache.modify_replication_group(ReplicationGroupId="rg", ReplicationGroupDescription="new", ApplyImmediately=True)
+        (cluster,) = elasticache.describe_cache_clusters(CacheClusterId="rg-001")["CacheClusters"]
+        assert ([item["SecurityGroupId"] for item in cluster["SecurityGroups"]], cluster["EngineVersion"]) == (groups[1:], "8.0")
+
+
+def test_elasticache_deleted_replication_group_goes_and_frees_its_subnet_group(monkeypatch):
+    with mock_aws():
+        elasticache, groups = elasticache_setup(monkeypatch)[::2]
+        arn = create_replication_group(elasticache, groups)["ARN"]
+        with pytest.raises(elasticache.exceptions.ClientError, match="CacheSubnetGroupInUse"):
+            elasticache.delete_cache_subnet_group(CacheSubnetGroupName="rg")
+        assert elasticache.delete_replication_group(ReplicationGroupId="rg")["ReplicationGroup"]["Status"] == "deleting"
+        with pytest.raises(elasticache.exceptions.ReplicationGroupNotFoundFault):
+            elasticache.describe_replication_groups(ReplicationGroupId="rg")
+        assert elasticache.describe_cache_clusters()["CacheClusters"] == []
+        assert elasticache.list_tags_for_resource(ResourceName=arn)["TagList"] == []
+        elasticache.delete_cache_subnet_group(CacheSubnetGroupName="rg")
+        assert elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"] == []
+
+
+def test_elasticache_cache_subnet_group_is_modified_in_place_and_deleted(monkeypatch):
+    with mock_aws():
+        elasticache, subnets = elasticache_setup(monkeypatch)[:2]
+        arn = elasticache.describe_cache_subnet_groups(CacheSubnetGroupName="rg")["CacheSubnetGroups"][0]["ARN"]
+        elasticache.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "k", "Value": "v"}])
+        answer = elasticache.modify_cache_subnet_group(CacheSubnetGroupName="rg", SubnetIds=subnets[1:])["CacheSubnetGroup"]
+        assert ([item["SubnetIdentifier"] for item in answer["Subnets"]], answer["ARN"], answer["CacheSubnetGroupDescription"]) == (
+            subnets[1:], arn, "rg")
+        assert elasticache.list_tags_for_resource(ResourceName=arn)["TagList"] == [{"Key": "k", "Value": "v"}]
+        elasticache.delete_cache_subnet_group(CacheSubnetGroupName="rg")
+        with pytest.raises(elasticache.exceptions.CacheSubnetGroupNotFoundFault):
+            elasticache.delete_cache_subnet_group(CacheSubnetGroupName="rg")
+        with pytest.raises(elasticache.exceptions.CacheSubnetGroupNotFoundFault):
+            elasticache.modify_cache_subnet_group(CacheSubnetGroupName="rg", SubnetIds=subnets)
+
+
+def test_elasticache_patches_apply_once():
+    patches.apply_all()
+    from moto.elasticache.models import ElastiCacheBackend
+
+    wrapped = ElastiCacheBackend.create_replication_group
+    patches.apply_all()
+    assert ElastiCacheBackend.create_replication_group is wrapped

@@ -432,6 +432,171 @@ def elbv2_application_lb_default_attributes() -> None:
     FakeLoadBalancer.__init__ = __init__
 
 
+# The engine version ElastiCache gives a replication group created without one (its newest, as DescribeCacheClusters
+# reports it).
+ELASTICACHE_DEFAULT_ENGINE_VERSIONS = {"valkey": "8.0.1", "redis": "7.1.0"}
+
+
+@_once
+def elasticache_replication_group_members() -> None:
+    """Create a replication group's NumCacheClusters nodes as cache clusters, with their network settings.
+
+    AWS: ``CreateReplicationGroup`` with ``NumCacheClusters`` N (cluster mode disabled) creates a primary and N-1
+    replicas, each a cache cluster that ``DescribeCacheClusters`` reports with its ``ReplicationGroupId``,
+    ``CacheSubnetGroupName``, ``SecurityGroups`` (``SecurityGroupId``, ``Status``), ``Engine`` and ``EngineVersion``
+    (ElastiCache's default when none was asked for); the replication group itself reports none of these (ElastiCache
+    API reference, CreateReplicationGroup, CacheCluster and ReplicationGroup). moto 5.2.5 creates one node whatever
+    NumCacheClusters says (it counts ReplicasPerNodeGroup only), creates no cache cluster for it, and never reports a
+    cache cluster's security groups.
+    """
+    import inspect
+
+    from moto.elasticache import models
+
+    CACHE_CLUSTER_ARGUMENTS = [name for name in inspect.signature(models.CacheCluster.__init__).parameters if name != "self"]
+    members = models.ReplicationGroup._set_node_members_clusters_disabled
+    create = models.ElastiCacheBackend.create_replication_group
+
+    def set_members(self, *args, **kwargs):
+        if not kwargs.get("replicas_per_node_group") and (kwargs.get("num_cache_clusters") or 1) > 1:
+            kwargs["replicas_per_node_group"] = kwargs["num_cache_clusters"] - 1
+        return members(self, *args, **kwargs)
+
+    def create_replication_group(self, *args, **kwargs):
+        group = create(self, *args, **kwargs)
+        version = kwargs.get("engine_version") or ELASTICACHE_DEFAULT_ENGINE_VERSIONS.get(group.engine)
+        group.engine_version = version
+        for node_group in group.node_groups:
+            for member in node_group["node_group_members"]:
+                settings = dict.fromkeys(CACHE_CLUSTER_ARGUMENTS)
+                settings.update(
+                    account_id=self.account_id, region_name=self.region_name, cache_cluster_id=member["cache_cluster_id"],
+                    cache_node_type=group.cache_node_type, replication_group_id=group.replication_group_id, num_cache_nodes=1,
+                    preferred_availability_zone=member.get("preferred_availability_zone"), engine=group.engine,
+                    engine_version=version, cache_subnet_group_name=group.cache_subnet_group_name,
+                    security_group_ids=list(group.security_group_ids or []), transit_encryption_enabled=group.transit_encryption_enabled,
+                    port=group.port, auth_token=kwargs.get("auth_token"), log_delivery_configurations=[])
+                cluster = models.CacheCluster(**settings)
+                cluster.replication_group_id = group.replication_group_id  # moto sets it for engine "redis" only
+                cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
+                self.cache_clusters[cluster.cache_cluster_id] = cluster
+        return group
+
+    models.ReplicationGroup._set_node_members_clusters_disabled = set_members
+    models.ElastiCacheBackend.create_replication_group = create_replication_group
+    models.CacheCluster.security_groups = property(
+        lambda self: [{"SecurityGroupId": group_id, "Status": "active"} for group_id in self.security_group_ids or []])
+
+
+def _replication_group_clusters(backend, group):
+    """The cache clusters of a replication group (those ``elasticache_replication_group_members`` created)."""
+    return [backend.cache_clusters[name] for name in group.member_clusters if name in backend.cache_clusters]
+
+
+@_once
+def elasticache_modify_replication_group() -> None:
+    """Apply a ModifyReplicationGroup's security groups and engine version, to the group's cache clusters too.
+
+    AWS: ``ModifyReplicationGroup`` with ``SecurityGroupIds``, ``EngineVersion``, ``CacheNodeType`` or ``Engine``
+    (and ``ApplyImmediately``) changes them on every cache cluster of the group, which ``DescribeCacheClusters`` then
+    reports (ElastiCache API reference, ModifyReplicationGroup). moto 5.2.5 ignores ``SecurityGroupIds`` and
+    ``EngineVersion`` and changes the node type and engine on the group only.
+    """
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    elasticache_replication_group_members()
+    modify = ElastiCacheResponse.modify_replication_group
+
+    def modify_replication_group(self):
+        result = modify(self)
+        group = result.result["ReplicationGroup"]
+        groups, version = self._get_param("SecurityGroupIds"), self._get_param("EngineVersion")
+        if version:
+            group.engine_version = version
+        if groups:
+            group.security_group_ids = list(groups)
+        for cluster in _replication_group_clusters(self.elasticache_backend, group):
+            cluster.cache_node_type, cluster.engine = group.cache_node_type, group.engine
+            cluster.engine_version = group.engine_version
+            cluster.security_group_ids = list(group.security_group_ids or [])
+        return result
+
+    ElastiCacheResponse.modify_replication_group = modify_replication_group
+
+
+@_once
+def elasticache_delete_replication_group() -> None:
+    """Let a deleted replication group go, with its cache clusters and tags.
+
+    AWS: ``DeleteReplicationGroup`` answers with the group ``deleting``; once deleted (minutes later) the group and its
+    cache clusters are gone, ``DescribeReplicationGroups`` answers ``ReplicationGroupNotFoundFault`` and its cache
+    subnet group can be deleted (ElastiCache API reference, DeleteReplicationGroup). moto 5.2.5 keeps the group
+    ``deleting`` forever, so a wait for its deletion never ends. Here it is gone as soon as the answer is given.
+    """
+    from moto.elasticache.models import ElastiCacheBackend
+
+    elasticache_replication_group_members()
+    delete = ElastiCacheBackend.delete_replication_group
+
+    def delete_replication_group(self, replication_group_id, retain_primary_cluster):
+        group = self.replication_groups[replication_group_id] if replication_group_id in self.replication_groups else None
+        members = list(group.member_clusters) if group else []
+        answer = delete(self, replication_group_id, retain_primary_cluster)
+        for name in members:
+            self.cache_clusters.pop(name, None)
+        self.tagging_service.delete_all_tags_for_resource(answer.arn)
+        self.replication_groups.pop(replication_group_id, None)
+        return answer
+
+    ElastiCacheBackend.delete_replication_group = delete_replication_group
+
+
+@_once
+def elasticache_cache_subnet_group_calls() -> None:
+    """Serve ModifyCacheSubnetGroup and DeleteCacheSubnetGroup.
+
+    AWS: ``ModifyCacheSubnetGroup`` replaces a cache subnet group's subnets (and description) and answers with the
+    group; ``DeleteCacheSubnetGroup`` deletes one that no cache cluster uses, answers ``CacheSubnetGroupInUse`` for one
+    that is used and ``CacheSubnetGroupNotFoundFault`` for one that does not exist (ElastiCache API reference).
+    moto 5.2.5 implements neither, so a cache subnet group can be neither changed nor torn down.
+    """
+    from moto.core.responses import ActionResult
+    from moto.core.responses import EmptyResult
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound
+    from moto.elasticache.exceptions import ElastiCacheException
+    from moto.elasticache.models import CacheSubnetGroup
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    class CacheSubnetGroupInUse(ElastiCacheException):
+        code = "CacheSubnetGroupInUse"
+
+    def modify_cache_subnet_group(self):
+        backend, name = self.elasticache_backend, self._get_param("CacheSubnetGroupName")
+        if name not in backend.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(name)
+        current = backend.cache_subnet_groups[name]
+        subnet_ids = self._get_param("SubnetIds") or current.subnet_ids
+        description = self._get_param("CacheSubnetGroupDescription") or current.cache_subnet_group_description
+        group = CacheSubnetGroup(backend.account_id, backend.region_name, name, description, list(subnet_ids), current.tags)
+        backend.cache_subnet_groups[name] = group
+        return ActionResult({"CacheSubnetGroup": group})
+
+    def delete_cache_subnet_group(self):
+        backend, name = self.elasticache_backend, self._get_param("CacheSubnetGroupName")
+        if name not in backend.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(name)
+        users = [cluster.cache_cluster_id for cluster in backend.cache_clusters.values() if cluster.cache_subnet_group_name == name]
+        users += [group.replication_group_id for group in backend.replication_groups.values() if group.cache_subnet_group_name == name]
+        if users:
+            raise CacheSubnetGroupInUse(f"Cache subnet group {name} is currently in use by a cache cluster.")
+        group = backend.cache_subnet_groups.pop(name)
+        backend.tagging_service.delete_all_tags_for_resource(group.arn)
+        return EmptyResult()
+
+    ElastiCacheResponse.modify_cache_subnet_group = modify_cache_subnet_group
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
+
+
 PATCHES = (
     iam_service_linked_role_names,
     elbv2_application_lb_default_attributes,
@@ -441,6 +606,10 @@ PATCHES = (
     ecs_service_rollout,
     ecs_list_tasks_filters,
     ecs_run_task,
+    elasticache_replication_group_members,
+    elasticache_modify_replication_group,
+    elasticache_delete_replication_group,
+    elasticache_cache_subnet_group_calls,
 )
 
 

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import deployment_resources
+from localaws import patches
 from module_runner import run_module
 
 REGION = "us-east-1"
@@ -38,6 +39,8 @@ EXPECTED = [
     ("AWS::EFS::AccessPoint", "<ap>"),
     ("AWS::EFS::FileSystem", "<fs>"),
     ("AWS::EFS::MountTarget", "<mt>"),
+    ("AWS::ElastiCache::ReplicationGroup", "PREFIX-redis"),
+    ("AWS::ElastiCache::SubnetGroup", "PREFIX-redis"),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "PREFIX-alb"),
     ("AWS::ElasticLoadBalancingV2::TargetGroup", "PREFIX-tg"),
     ("AWS::IAM::Role", "PREFIX-task"),
@@ -112,6 +115,13 @@ def build(session, prefix, tags, vpc, subnets, bucket=None):
     mt = efs.create_mount_target(FileSystemId=fs, SubnetId=subnets[0], SecurityGroups=[sg])["MountTargetId"]
     ap = efs.create_access_point(FileSystemId=fs, RootDirectory={"Path": "/config"}, Tags=tag_list(tags))["AccessPointId"]
 
+    elasticache = session.client("elasticache")
+    elasticache.create_cache_subnet_group(CacheSubnetGroupName=f"{prefix}-redis", CacheSubnetGroupDescription="redis", SubnetIds=subnets,
+                                          Tags=tag_list(tags))
+    elasticache.create_replication_group(ReplicationGroupId=f"{prefix}-redis", ReplicationGroupDescription="redis", Engine="valkey",
+                                         CacheNodeType="cache.t4g.small", CacheSubnetGroupName=f"{prefix}-redis", SecurityGroupIds=[sg],
+                                         TransitEncryptionEnabled=True, AtRestEncryptionEnabled=True, Tags=tag_list(tags))
+
     logs = session.client("logs")
     logs.create_log_group(logGroupName=f"/ecs/{prefix}", **({"tags": tags} if tags else {}))
 
@@ -164,6 +174,9 @@ def fixture_account():
             return loaders[path]
 
         patch.setattr(botocore.session, "create_loader", shared_loader)
+        # moto 5.2.5 neither deletes a replication group nor serves DeleteCacheSubnetGroup (tools/localaws/patches.py)
+        patches.elasticache_delete_replication_group()
+        patches.elasticache_cache_subnet_group_calls()
         with mock_aws():
             session = boto3.session.Session(region_name=REGION)
             vpc, subnets = network(session)
@@ -334,6 +347,9 @@ def test_deleting_the_resources_leaves_nothing(account, capsys):
         elbv2.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
     for tg in elbv2.describe_target_groups()["TargetGroups"]:
         elbv2.delete_target_group(TargetGroupArn=tg["TargetGroupArn"])
+    elasticache = session.client("elasticache")
+    elasticache.delete_replication_group(ReplicationGroupId="litellm-redis")
+    elasticache.delete_cache_subnet_group(CacheSubnetGroupName="litellm-redis")
     efs = session.client("efs")
     efs.delete_access_point(AccessPointId=ids["<ap>"])
     efs.delete_mount_target(MountTargetId=ids["<mt>"])
@@ -353,3 +369,23 @@ def test_deleting_the_resources_leaves_nothing(account, capsys):
     result = run(capsys, **session_args(session))
     assert (result["count"], result["resources"], result["unreadable"]) == (0, [], [])
     assert sorted(item["id"] for item in result["pending_deletion"]) == ["litellm/master-key", "litellm/old"]
+
+
+def test_elasticache_groups_are_found_by_tag_or_by_the_redis_role_name(account, capsys):  # pylint: disable=unused-argument
+    session = assumed_session("333333333333")
+    subnets = network(session)[1]
+    elasticache = session.client("elasticache")
+    for name, tags in (("litellm-redis", []), ("shared-cache", [{"Key": KEY, "Value": NAME}]), ("other-redis", []),
+                       ("near-miss", [{"Key": KEY, "Value": f"{NAME}-prod"}])):
+        elasticache.create_cache_subnet_group(CacheSubnetGroupName=name, CacheSubnetGroupDescription=name, SubnetIds=subnets, Tags=tags)
+        elasticache.create_replication_group(ReplicationGroupId=name, ReplicationGroupDescription=name, CacheNodeType="cache.t4g.small",
+                                             Engine="valkey", CacheSubnetGroupName=name, Tags=tags)
+    result = run(capsys, services=["elasticache"], **session_args(session))
+    assert listed(result) == [("AWS::ElastiCache::ReplicationGroup", "litellm-redis"), ("AWS::ElastiCache::ReplicationGroup", "shared-cache"),
+                              ("AWS::ElastiCache::SubnetGroup", "litellm-redis"), ("AWS::ElastiCache::SubnetGroup", "shared-cache")]
+    shared = next(item for item in result["resources"] if item["id"] == "shared-cache" and item["type"].endswith("ReplicationGroup"))
+    assert shared["arn"].endswith(":replicationgroup:shared-cache")
+    assert (shared["detail"]["engine"], shared["detail"]["status"], shared["detail"]["tags"]) == ("valkey", "available", {KEY: NAME})
+    subnet_group = next(item for item in result["resources"] if item["id"] == "litellm-redis" and item["type"].endswith("SubnetGroup"))
+    assert subnet_group["detail"]["subnet_ids"] == sorted(subnets)
+    assert "AWS::ElastiCache::ReplicationGroup shared-cache (valkey cache.t4g.small, available)" in result["summary"]

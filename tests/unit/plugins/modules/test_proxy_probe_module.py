@@ -98,7 +98,7 @@ def run(capsys, check_mode=False, **args):
 def test_passes_and_reports_without_changing_anything(capsys, fake_request):
     result = run(capsys, ca_path="/etc/ca.pem", validate_certs=True, use_proxy=False, headers={"Host": "litellm.example.com"})
     assert result["changed"] is False and result["passed"] is True
-    assert [stage["status"] for stage in result["stages"]] == ["passed", "passed", "passed", "passed", "skipped"]
+    assert [stage["status"] for stage in result["stages"]] == ["passed", "passed", "passed", "skipped", "passed", "skipped"]
     assert result["version"] == "1.50.0" and result["models"] == ["gpt-4o-mini"]
     (request,) = fake_request.made
     assert request.kwargs["ca_path"] == "/etc/ca.pem" and request.kwargs["use_proxy"] is False

@@ -121,3 +121,18 @@ def test_unreadable_entry():
     assert dr.unreadable_entry("s3", "GetBucketTagging", "denied", ["b", "a"]) == {
         "service": "s3", "operation": "GetBucketTagging", "message": "denied", "resources": ["a", "b"]}
     assert dr.unreadable_entry("efs", None, None)["resources"] == []
+
+
+def test_elasticache_entries_and_their_summary_lines():
+    assert dr.redis_name("litellm") == "litellm-redis"
+    group = dr.replication_group_entry({"ReplicationGroupId": "litellm-redis", "ARN": "arn:rg", "Status": "deleting", "Engine": "valkey",
+                                        "CacheNodeType": "cache.t4g.small", "MemberClusters": ["litellm-redis-001"]},
+                                       [{"Key": KEY, "Value": "litellm"}], "us-east-1")
+    assert (group["type"], group["id"], group["arn"]) == ("AWS::ElastiCache::ReplicationGroup", "litellm-redis", "arn:rg")
+    assert group["detail"] == {"status": "deleting", "engine": "valkey", "node_type": "cache.t4g.small",
+                               "member_clusters": ["litellm-redis-001"], "tags": {KEY: "litellm"}}
+    subnet_group = dr.cache_subnet_group_entry({"CacheSubnetGroupName": "litellm-redis", "VpcId": "vpc-1",
+                                                "Subnets": [{"SubnetIdentifier": "subnet-2"}, {"SubnetIdentifier": "subnet-1"}]}, [], "us-east-1")
+    assert (subnet_group["arn"], subnet_group["detail"]["subnet_ids"]) == ("", ["subnet-1", "subnet-2"])
+    assert dr.summary([group, subnet_group]) == ["AWS::ElastiCache::ReplicationGroup litellm-redis (valkey cache.t4g.small, deleting)",
+                                                 "AWS::ElastiCache::SubnetGroup litellm-redis (vpc-1)"]

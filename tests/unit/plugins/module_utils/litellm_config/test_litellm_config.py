@@ -131,3 +131,46 @@ def test_request_timeouts_that_would_outlast_the_shutdown_are_refused(kwargs, ex
 @pytest.mark.parametrize("value", [0, -5, True, "100"])
 def test_request_timeout_must_be_a_positive_number(value):
     assert any("litellm_request_timeout: must be a positive number" in error for error in errors_of(request_timeout=value))
+
+
+def test_redis_points_router_and_usage_cache_at_references_only():
+    config = lc.build_config([GPT], router_settings={"routing_strategy": "simple-shuffle"},
+                             litellm_settings={"cache_params": {"ttl": 60}}, redis={"password": True, "cache": False})
+    assert config["router_settings"] == {"routing_strategy": "simple-shuffle", "redis_host": "os.environ/REDIS_HOST",
+                                         "redis_port": "os.environ/REDIS_PORT", "redis_password": "os.environ/REDIS_PASSWORD"}
+    assert config["litellm_settings"]["cache"] is True
+    assert config["litellm_settings"]["cache_params"] == {
+        "type": "redis", "host": "os.environ/REDIS_HOST", "port": "os.environ/REDIS_PORT",
+        "password": "os.environ/REDIS_PASSWORD", "ttl": 60, "supported_call_types": []}
+    assert lc.env_references(config) >= {"REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"}
+
+
+def test_redis_without_password_and_with_response_cache():
+    config = lc.build_config([GPT], redis={"password": False, "cache": True})
+    assert "redis_password" not in config["router_settings"]
+    params = config["litellm_settings"]["cache_params"]
+    assert "password" not in params and "supported_call_types" not in params
+    assert "REDIS_PASSWORD" not in lc.env_references(config)
+
+
+def test_no_redis_no_redis_settings():
+    config = lc.build_config([GPT])
+    assert "router_settings" not in config and "litellm_settings" not in config
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({"router_settings": {"redis_host": "cache.example"}}, "litellm_router_settings.redis_host"),
+    ({"router_settings": {"redis_url": "redis://x"}}, "litellm_router_settings.redis_url"),
+    ({"litellm_settings": {"cache": False}}, "litellm_settings.cache:"),
+    ({"litellm_settings": {"cache_params": {"password": "hunter2"}}}, "litellm_settings.cache_params.password"),
+    ({"litellm_settings": {"cache_params": "redis"}}, "litellm_settings.cache_params: must be a mapping"),
+])
+def test_redis_settings_of_its_own_are_refused_while_the_collection_manages_redis(kwargs, expected):
+    errors = errors_of(redis={"password": True}, **kwargs)
+    assert [error for error in errors if error.startswith(expected)], errors
+    assert not [error for error in errors if "hunter2" in error]
+
+
+def test_redis_settings_of_its_own_are_the_inventorys_own_without_a_managed_redis():
+    config = lc.build_config([GPT], router_settings={"redis_host": "cache.example"}, litellm_settings={"cache": False})
+    assert config["router_settings"] == {"redis_host": "cache.example"} and config["litellm_settings"] == {"cache": False}

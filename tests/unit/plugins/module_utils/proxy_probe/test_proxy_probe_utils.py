@@ -331,7 +331,8 @@ def test_every_stage_passes_against_a_healthy_proxy():
     result = probe(clock, fake, models=["gpt-4o-mini", "claude"], chat_models=["gpt-4o-mini"], chat_stream=True,
                    chat_expected_content="pong").run()
     assert result["passed"] is True and result["failed_stage"] is None
-    assert statuses(result) == {"liveliness": "passed", "readiness": "passed", "models": "passed", "chat": "passed", "load": "skipped"}
+    assert statuses(result) == {"liveliness": "passed", "readiness": "passed", "models": "passed", "shared_state": "skipped", "chat": "passed",
+                                "load": "skipped"}
     assert result["models"] == ["gpt-4o-mini", "claude"] and result["version"] == "1.108.7"
     assert clock.sleeps.count(0.01) == len(fake.requests)  # only request latency, never a pause
     chat_bodies = [request["body"] for request in fake.requests if request["path"] == pp.CHAT_PATH]
@@ -364,7 +365,7 @@ def test_connection_refused_for_the_whole_budget_fails_with_the_last_error_after
     assert pauses[:5] == [2, 3, 4.5, 6.75, 10] and max(pauses) == 10
     assert result["elapsed"] <= 60 + 0.01 * 2
     assert statuses(result)["readiness"] == statuses(result)["chat"] == "skipped"
-    assert "Not run: readiness, models, chat, load" in result["summary"]
+    assert "Not run: readiness, models, shared_state, chat, load" in result["summary"]
 
 
 def test_readiness_503_then_200_passes():
@@ -411,8 +412,8 @@ def test_chat_unknown_model_fails_at_once_and_names_it():
     unknown = answer(400, {"error": {"message": "/chat/completions: Invalid model name passed in model=ghost."}})
     fake = FakeProxy(clock, {pp.CHAT_PATH: lambda req: unknown if req["body"]["model"] == "ghost" else completion()})
     result = probe(clock, fake, chat_models=["gpt-4o-mini", "ghost"]).run()
-    assert result["failed_stage"] == "chat" and "ghost" in result["stages"][3]["detail"]
-    assert result["stages"][3]["attempts"] == 2
+    assert result["failed_stage"] == "chat" and "ghost" in result["stages"][4]["detail"]
+    assert result["stages"][4]["attempts"] == 2
 
 
 def test_chat_is_skipped_without_models_or_when_disabled():
@@ -447,7 +448,7 @@ def test_load_thresholds_fail_the_stage():
     clock = FakeClock()
     fake = FakeProxy(clock, latency=2.0)
     result = probe(clock, fake, load={"requests": 4, "concurrency": 1, "max_p95": 1.5}).run()
-    assert result["failed_stage"] == "load" and "p95 latency 2.000 s is above max_p95 1.5 s" in result["stages"][4]["detail"]
+    assert result["failed_stage"] == "load" and "p95 latency 2.000 s is above max_p95 1.5 s" in result["stages"][5]["detail"]
 
 
 def test_load_stops_sending_when_the_budget_is_spent():
@@ -455,7 +456,7 @@ def test_load_stops_sending_when_the_budget_is_spent():
     fake = FakeProxy(clock, latency=3.0)
     result = probe(clock, fake, timeout=20, load={"requests": 10, "concurrency": 1}).run()
     assert result["failed_stage"] == "load" and result["load"]["not_sent"] > 0
-    assert "budget ran out" in result["stages"][4]["detail"]
+    assert "budget ran out" in result["stages"][5]["detail"]
 
 
 def test_load_with_threads_counts_every_request():
@@ -471,4 +472,65 @@ def test_summary_of_a_failure_says_what_passed_and_what_did_not_run():
     result = probe(clock, fake).run()
     assert result["failed_stage"] == "models"
     assert "failed the models stage" in result["summary"] and "the proxy is open" in result["summary"]
-    assert "Passed: liveliness, readiness." in result["summary"] and "Not run: chat, load." in result["summary"]
+    assert "Passed: liveliness, readiness." in result["summary"] and "Not run: shared_state, chat, load." in result["summary"]
+
+
+# --- shared state: /cache/ping -------------------------------------------------------------------------
+
+REDIS = "ElastiCache gate-redis at gate-redis.abc.use1.cache.amazonaws.com:6379, TLS"
+
+
+def cache_ping(status=200, cache_type="redis", reached=True):
+    if status != 200:
+        return answer(status, {"error": {"message": "{'message': 'Service Unhealthy'}"}})
+    return answer(200, {"status": "healthy", "cache_type": cache_type, "ping_response": reached, "set_cache_response": "success",
+                        "health_check_cache_params": {"redis_kwargs": {"host": "10.0.3.7", "port": 6379, "password": "*****"},
+                                                      "redis_version": "7.0.15"}})
+
+
+def test_shared_state_reports_the_redis_the_proxy_reaches():
+    clock = FakeClock()
+    fake = FakeProxy(clock, {pp.CACHE_PING_PATH: lambda req: cache_ping() if req["keyed"] else answer(401, {})})
+    result = probe(clock, fake, redis=REDIS, chat=False).run()
+    assert statuses(result)["shared_state"] == "passed", result["summary"]
+    assert result["shared_state"] == {"redis": REDIS, "cache": "redis", "reached": True, "host": "10.0.3.7", "port": 6379,
+                                      "redis_version": "7.0.15"}
+    assert f"shared_state ({REDIS}: the proxy reaches it at 10.0.3.7:6379, Redis 7.0.15)" in result["summary"]
+
+
+def test_shared_state_waits_while_the_proxy_cannot_reach_its_redis_then_fails_at_the_budget():
+    clock = FakeClock()
+    answers = iter([cache_ping(503), cache_ping(503), cache_ping()])
+    fake = FakeProxy(clock, {pp.CACHE_PING_PATH: lambda req: next(answers)})
+    result = probe(clock, fake, redis=REDIS, chat=False).run()
+    assert statuses(result)["shared_state"] == "passed"
+    assert [request["path"] for request in fake.requests].count(pp.CACHE_PING_PATH) == 3
+    clock = FakeClock()
+    fake = FakeProxy(clock, {pp.CACHE_PING_PATH: lambda req: cache_ping(503)})
+    result = probe(clock, fake, redis=REDIS, chat=False, timeout=20).run()
+    assert result["failed_stage"] == "shared_state"
+    assert "cannot reach its Redis" in result["summary"] and "6379 from the tasks" in result["summary"]
+
+
+@pytest.mark.parametrize("ping", [
+    lambda req: cache_ping(cache_type="local"),
+    lambda req: answer(503, {"error": {"message": "Cache not initialized. litellm.cache is None"}}),
+])
+def test_shared_state_fails_at_once_without_a_redis_cache(ping):
+    clock = FakeClock()
+    fake = FakeProxy(clock, {pp.CACHE_PING_PATH: ping})
+    result = probe(clock, fake, redis=REDIS, chat=False).run()
+    assert result["failed_stage"] == "shared_state"
+    assert [request["path"] for request in fake.requests].count(pp.CACHE_PING_PATH) == 1
+    assert REDIS in result["summary"]
+
+
+def test_shared_state_without_a_redis_is_reported_not_probed():
+    clock = FakeClock()
+    fake = FakeProxy(clock)
+    result = probe(clock, fake, redis="", chat=False).run()
+    assert statuses(result)["shared_state"] == "skipped" and result["passed"] is True
+    assert result["shared_state"] == {"redis": "", "cache": None}
+    assert "each task keeps its own limits" in result["summary"]
+    assert pp.CACHE_PING_PATH not in fake.paths()
+    assert "shared_state" not in probe(FakeClock(), FakeProxy(FakeClock()), chat=False).run()

@@ -171,13 +171,31 @@ def test_access_point_deleted():
     assert utils.access_point_deleted({"LifeCycleState": "deleting"}).state == WAITING
 
 
+@pytest.mark.parametrize("status, expected", [
+    ("available", READY), ("creating", WAITING), ("modifying", WAITING), ("snapshotting", WAITING),
+    ("create-failed", FAILED), ("deleting", FAILED), (None, FAILED),
+])
+def test_replication_group_available(status, expected):
+    assert utils.replication_group_available({"Status": status} if status else None).state == expected
+
+
+def test_replication_group_available_says_why_it_waits_or_failed():
+    assert utils.replication_group_available({"Status": "creating"}) == (WAITING, "the replication group is creating")
+    assert utils.replication_group_available(None) == (FAILED, "the replication group is gone")
+
+
+def test_replication_group_deleted():
+    assert utils.replication_group_deleted(None).state == READY
+    assert utils.replication_group_deleted({"Status": "deleting"}) == (WAITING, "the replication group is deleting")
+
+
 # --- the registry and check mode -------------------------------------------------------------------------
 
 
 def test_every_predicate_is_registered_by_name():
     assert set(utils.PREDICATES) == {"service_steady", "service_inactive", "task_stopped", "mount_targets_available",
                                      "mount_targets_deleted", "file_system_available", "file_system_deleted", "access_point_available",
-                                     "access_point_deleted", "deleted"}
+                                     "access_point_deleted", "deleted", "replication_group_available", "replication_group_deleted"}
     assert utils.PREDICATES["task_stopped"] is utils.task_stopped
 
 
