@@ -217,6 +217,9 @@ class RedisServer:
             with contextlib.suppress(OSError, ConnectionError, RedisServerError):
                 if self.command("PING", timeout=1) == "PONG":
                     self.version = self.info("server").get("redis_version")
+                    # The server has read its config: the password in it must not outlive it on disk, even if this
+                    # process is killed before stop() (CONFIG REWRITE is never used).
+                    self.config_path.unlink(missing_ok=True)
                     return
             if time.monotonic() + delay > deadline:
                 self._stop_process()

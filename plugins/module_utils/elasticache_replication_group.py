@@ -28,6 +28,8 @@ MAX_NODES = 6  # a primary and up to five replicas
 
 AVAILABLE = "available"
 DELETING = "deleting"
+# States in which ElastiCache refuses DeleteReplicationGroup (InvalidReplicationGroupState): wait until they settle.
+BUSY = ("creating", "modifying", "snapshotting")
 
 RECREATE = "delete the group (state=absent) and run again to create it anew, which empties the cache"
 

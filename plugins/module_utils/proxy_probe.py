@@ -482,11 +482,23 @@ def cache_ping_state(answer: Answer) -> dict:
     return state
 
 
+def brief(answer: Answer, secrets=()) -> str:
+    """The status, and the error's message only when it names no cache setting: LiteLLM's /cache/ping errors quote the
+    Redis's settings, its password only partly masked."""
+    message = error_message(answer)
+    if "cache_params" in message or "password" in message.lower():
+        return f"HTTP {answer.status}"
+    return f"HTTP {answer.status}: {excerpt(message, secrets, 120)}"
+
+
 def judge_cache_ping(answer: Answer, url: str, expected: str, secrets=()) -> Verdict:
     """``/cache/ping``: 200 with ``ping_response: true`` from a Redis cache is ready; 503 (the proxy cannot reach it) is
     waited for; a key refused, no cache at all or a cache that is not Redis fails at once."""
     if answer.status == 503 and "not initialized" in str(answer.body).lower():
-        return Verdict(FAILED, f"{url}: the proxy has no cache, although the deployment gave it {expected}: {describe(answer, secrets)}")
+        return Verdict(FAILED, f"{url}: the proxy has no cache, although the deployment gave it {expected} ({brief(answer, secrets)})")
+    if answer.status == 503:
+        # Its body names the Redis's settings, the password only partly masked: never quoted.
+        return Verdict(WAITING, f"{url} cannot ping the Redis yet (HTTP 503)")
     if answer.status == 404:
         return Verdict(READY, f"not checked: {url} is not there (a LiteLLM release without /cache/ping); the deployment gave it {expected}")
     common = common_verdict(answer, url, secrets)
@@ -501,11 +513,11 @@ def judge_cache_ping(answer: Answer, url: str, expected: str, secrets=()) -> Ver
             return Verdict(FAILED, f"{url} reports the cache {cache or 'none'!r}, not Redis, although the deployment gave the proxy {expected}: "
                                    f"its tasks would not share limits, budgets or revocations. Check the config's litellm_settings.cache_params.")
         if not state["reached"]:
-            return Verdict(WAITING, f"{url} answered 200 without a ping response: {describe(answer, secrets)}")
+            return Verdict(WAITING, f"{url} answered 200 without a ping response")
         where = f"{state['host']}:{state['port']}" if "host" in state else "its host"
         version = f", Redis {state['redis_version']}" if state.get("redis_version") else ""
         return Verdict(READY, f"{expected}: the proxy reaches it at {where}{version}")
-    return Verdict(WAITING, f"{url} cannot ping the Redis yet: {describe(answer, secrets)}")
+    return Verdict(WAITING, f"{url} cannot ping the Redis yet ({brief(answer, secrets)})")
 
 
 def readiness_version(answer: Answer):

@@ -282,6 +282,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.elasticache_replication_group import AVAILABLE
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.elasticache_replication_group import BUSY
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.elasticache_replication_group import DELETING
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.elasticache_replication_group import MAX_NODES
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.elasticache_replication_group import comparable
@@ -489,6 +490,9 @@ class ReplicationGroup:
         before = comparable(group, self.cluster(group), subnet_group, self.tags((group or {}).get("ARN")),
                             self.tags((subnet_group or {}).get("ARN"))) if self.module._diff else {}  # pylint: disable=protected-access
         if group:
+            if group.get("Status") in BUSY and not self.module.check_mode:
+                # A group still being created, modified or snapshotted cannot be deleted yet (e.g. after a timed-out deploy).
+                group = self.wait(self.find, "replication_group_available", "settling before its deletion") or group
             if group.get("Status") != DELETING:
                 self.call("delete", self.client.delete_replication_group, done=GROUP_MISSING, ReplicationGroupId=self.name,
                           RetainPrimaryCluster=False)

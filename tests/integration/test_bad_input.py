@@ -75,6 +75,8 @@ CASES = {
     "several tasks without a shared Redis": ({"litellm_redis": "none"},
                                              ["litellm_redis", "can run 10 tasks", "litellm_redis_per_task_limits_acknowledged"]),
     "Redis choice that does not exist": ({"litellm_redis": "elasticache"}, ["litellm_redis", "create", "existing", "none"]),
+    "name ElastiCache refuses (two hyphens)": ({"litellm_name": "my--proxy"}, ["litellm_name", "two hyphens"]),
+    "port of a created Redis": ({"litellm_redis_port": 6380}, ["litellm_redis_port", "6379"]),
     "existing Redis without a host": ({"litellm_redis": "existing"}, ["litellm_redis_host"]),
     "password for a Redis the collection creates": ({"litellm_redis_password": "redis-pass-Qq7"}, ["litellm_redis_password", "AUTH token"]),
     "Redis settings of the inventory's own": ({"litellm_router_settings": {"redis_host": "cache.example"}},

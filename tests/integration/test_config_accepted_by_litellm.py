@@ -15,6 +15,7 @@ import json
 import pytest
 
 from litellm_proxy import LiteLLMProxy
+from redis_server import RedisServer
 
 pytestmark = [pytest.mark.emulator, pytest.mark.litellm]
 
@@ -85,7 +86,10 @@ def test_delivered_config_is_served_by_a_real_proxy(shape, run_site, aws, tmp_pa
     assert set(env) >= {"LITELLM_MASTER_KEY", "LITELLM_SALT_KEY"}
     for secret_value in env.values():
         assert secret_value.encode() not in s3_bytes
-    with LiteLLMProxy(s3_bytes, env, tmp_path) as proxy:
+    # The config reads the created ElastiCache's host and port from the container's environment: a real redis-server with
+    # the deployment's AUTH token stands in for it (as tools/localaws/runtime.py does), without TLS.
+    with RedisServer(password=env["REDIS_PASSWORD"]) as redis, \
+            LiteLLMProxy(s3_bytes, dict(env, REDIS_HOST=redis.host, REDIS_PORT=str(redis.port), REDIS_SSL="False"), tmp_path) as proxy:
         assert sorted(proxy.models(env["LITELLM_MASTER_KEY"])) == sorted(expected), proxy.log_tail()
         for model in inputs["litellm_models"]:
             answer = proxy.chat(env["LITELLM_MASTER_KEY"], model["model_name"])

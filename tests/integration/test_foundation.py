@@ -116,7 +116,8 @@ def test_ecs_service_linked_role_exists(first, aws):
 def test_secrets_names_and_tags(first, aws):
     listed = {s["Name"]: s for s in aws("secretsmanager").list_secrets()["SecretList"] if s["Name"].startswith("litellm/")}
     # The Anthropic key was given as an ARN: referenced, not copied.
-    assert set(listed) == {"litellm/master-key", "litellm/salt-key", "litellm/database-url", "litellm/provider/OPENAI_API_KEY"}
+    assert set(listed) == {"litellm/master-key", "litellm/salt-key", "litellm/database-url", "litellm/redis-password",
+                           "litellm/provider/OPENAI_API_KEY"}
     for secret in listed.values():
         tags = {t["Key"]: t["Value"] for t in secret.get("Tags", [])}
         assert tags["litellm-deployment"] == "litellm"
@@ -129,6 +130,8 @@ def test_secrets_names_and_tags(first, aws):
 def test_generated_keys_are_strong(first, aws):
     for name in ("litellm/master-key", "litellm/salt-key"):
         assert re.fullmatch(r"sk-[A-Za-z0-9]{48}", secret_value(aws, name)), name
+    # The created ElastiCache's AUTH token: within its 16-128 printable characters, none of @ " /.
+    assert re.fullmatch(r"[A-Za-z0-9]{64}", secret_value(aws, "litellm/redis-password"))
     assert secret_value(aws, "litellm/master-key") != secret_value(aws, "litellm/salt-key")
 
 
@@ -137,14 +140,17 @@ def test_outputs_are_published(first, aws, shared_secret_arn):
     assert iam["execution_role_arn"] == aws("iam").get_role(RoleName="litellm-execution")["Role"]["Arn"]
     assert iam["task_role_arn"] == aws("iam").get_role(RoleName="litellm-task")["Role"]["Arn"]
     arn = {name: aws("secretsmanager").describe_secret(SecretId=name)["ARN"]
-           for name in ("litellm/master-key", "litellm/salt-key", "litellm/database-url", "litellm/provider/OPENAI_API_KEY")}
+           for name in ("litellm/master-key", "litellm/salt-key", "litellm/database-url", "litellm/redis-password",
+                        "litellm/provider/OPENAI_API_KEY")}
     assert secrets["container_secrets"] == [
         {"name": "ANTHROPIC_API_KEY", "valueFrom": f"{shared_secret_arn}:api_key::"},
         {"name": "DATABASE_URL", "valueFrom": arn["litellm/database-url"]},
         {"name": "LITELLM_MASTER_KEY", "valueFrom": arn["litellm/master-key"]},
         {"name": "LITELLM_SALT_KEY", "valueFrom": arn["litellm/salt-key"]},
         {"name": "OPENAI_API_KEY", "valueFrom": arn["litellm/provider/OPENAI_API_KEY"]},
+        {"name": "REDIS_PASSWORD", "valueFrom": arn["litellm/redis-password"]},
     ]
+    assert secrets["redis_password_arn"] == arn["litellm/redis-password"]
 
 
 def test_second_converge_changes_nothing_and_keeps_generated_keys(first, run_site, inputs, aws):
@@ -164,7 +170,7 @@ def test_check_mode_on_converged_state_changes_nothing(first, run_site, inputs):
 
 # A changed secret value reaches the tasks through a new revision (LITELLM_ECS_SECRETS_VERSION); these inputs have a
 # database, so the migrations task runs before the service rolls.
-STORE_SECRETS = "Store the master key, the salt key, the database URL and the provider keys given by value"
+STORE_SECRETS = "Store the master key, the salt key, the database URL, the Redis password and the provider keys given by value"
 ROLL_WITH_MIGRATIONS = ["task_definition | Register the proxy's task definition", "migrations | Run the migrations and wait for them to succeed",
                         "service | Create or update the service and wait for a steady deployment"]
 

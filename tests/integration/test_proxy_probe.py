@@ -120,7 +120,8 @@ def test_a_probe_started_before_the_proxy_passes_once_it_is_up(live):
     assert result.get("failed") is not True, result.get("msg")
     assert result["passed"] is True and result["changed"] is False
     assert [(item["name"], item["status"]) for item in result["stages"]] == [
-        ("liveliness", "passed"), ("readiness", "passed"), ("models", "passed"), ("chat", "passed"), ("load", "passed")]
+        ("liveliness", "passed"), ("readiness", "passed"), ("models", "passed"), ("shared_state", "skipped"), ("chat", "passed"),
+        ("load", "passed")]
     assert stage(result, "liveliness")["attempts"] > 1  # it met the closed port, then the starting proxy
     assert sorted(result["models"]) == sorted(MODELS)
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", result["version"] or ""), result["version"]
@@ -302,7 +303,7 @@ def test_connection_refused_for_the_whole_budget_fails_with_the_last_error(tmp_p
     liveliness = stage(result, "liveliness")
     assert liveliness["attempts"] >= 2
     assert "connection refused" in liveliness["detail"].lower() and "timeout 4 s" in liveliness["detail"]
-    assert [item["status"] for item in result["stages"][1:]] == ["skipped"] * 4
+    assert [item["status"] for item in result["stages"][1:]] == ["skipped"] * 5
     assert seconds < 60
 
 

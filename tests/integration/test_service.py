@@ -61,14 +61,15 @@ def test_task_definition_is_fargate_awsvpc_with_the_roles(proxy, site):
 def test_no_secret_in_environment_and_every_secret_by_a_published_arn(proxy, site):
     container = proxy[1]
     env = {item["name"]: item["value"] for item in container["environment"]}
-    for secret_name in ("LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "DATABASE_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+    for secret_name in ("LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "DATABASE_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "REDIS_PASSWORD"):
         assert secret_name not in env
     values = " ".join(env.values())
     assert "sk-" not in values  # no key of any kind, local fake ones included
     published = site.outputs["secrets"]
-    published_arns = {published["master_key_arn"], published["salt_key_arn"], *published["provider_secret_arns"].values()}
+    published_arns = {published["master_key_arn"], published["salt_key_arn"], published["redis_password_arn"],
+                      *published["provider_secret_arns"].values()}
     secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
-    assert set(secrets) == {"LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
+    assert set(secrets) == {"LITELLM_MASTER_KEY", "LITELLM_SALT_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "REDIS_PASSWORD"}
     assert set(secrets.values()) <= published_arns
     assert all(value.startswith("arn:aws:secretsmanager:") for value in secrets.values())
     # What the environment does carry: the config's place and hash.

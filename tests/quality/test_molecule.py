@@ -1,4 +1,4 @@
-"""The molecule scenarios under extensions/molecule (default, efs, s3): `molecule test --all` end to end on the local
+"""The molecule scenarios under extensions/molecule (default: EFS config mode; s3): `molecule test --all` end to end on the local
 AWS emulator.
 
 For each scenario: create starts its emulator through the harness, converge runs llmops.litellm_ecs.site,
@@ -25,7 +25,7 @@ from localaws.harness import Emulator
 pytestmark = pytest.mark.quality
 
 BUDGET = 1800  # seconds for the whole `molecule test --all`; about 40 s a scenario on an idle machine
-SCENARIOS = ("default", "efs", "s3")
+SCENARIOS = ("default", "s3")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 RUNNING_ON = re.compile(r"Running on http://127\.0\.0\.1:(\d+)")
 

@@ -69,9 +69,11 @@ def dev_command(*args, state, extra_env=None, timeout=900):
 
 
 def recorded_pids(state):
-    """The pids (each also a process group id) the state directory records: emulator, proxy process, supervisor."""
+    """The pids (each also a process group id) the state directory records: emulator, proxy process, and the
+    supervisors of the local tasks and of the Redis standing in for the ElastiCache (litellm.pid, one a line)."""
     files = [state / "emulator" / "moto.pid", state / "proxy" / "proxy.pid", state / "proxy" / "litellm.pid"]
-    return {path.name: int(path.read_text(encoding="utf-8")) for path in files if path.exists()}
+    found = {path.name: [int(line) for line in path.read_text(encoding="utf-8").split()] for path in files if path.exists()}
+    return {name: pids[0] if name != "litellm.pid" else pids for name, pids in found.items()}
 
 
 def processes_left(pids, marker, budget=5.0):
@@ -104,6 +106,8 @@ def test_deploy_keep_leaves_a_proxy_to_call_and_stop_ends_everything(tmp_path):
         pids = recorded_pids(tmp_path)
         assert code == 0, output[-4000:]
         assert set(pids) == {"moto.pid", "proxy.pid", "litellm.pid"}, (pids, output[-4000:])
+        # Two local tasks (the default inventory's desired count) and the Redis standing in for the created ElastiCache.
+        assert len(pids["litellm.pid"]) == 3, pids
         summary = output[output.index("Summary"):output.index("The local AWS emulator is still running")]
         for expected in ("Changed in this run", "What exists now:", "role/litellm-execution", "role/litellm-task",
                          "AWSServiceRoleForECS", "litellm/master-key", "litellm/salt-key", "litellm/provider/OPENAI_API_KEY",
@@ -111,14 +115,15 @@ def test_deploy_keep_leaves_a_proxy_to_call_and_stop_ends_everything(tmp_path):
                          "litellm-efs (ingress from sg-", "6 mount targets"):
             assert expected in summary, expected
         # It ends with the endpoint, the models, the revision and the gate's verdict.
-        tail = summary.strip().splitlines()[-6:]
+        tail = summary.strip().splitlines()[-7:]
         port = (tmp_path / "proxy" / "proxy.port").read_text(encoding="utf-8").strip()
         assert tail[0] == "Endpoint:"
-        assert tail[1].split()[:3] == ["Local", "proxy", f"http://127.0.0.1:{port}"]
-        assert tail[2].split()[:3] == ["Load", "balancer", "litellm-alb-1.us-east-1.elb.amazonaws.com"]
-        assert tail[3].split() == ["Models:", "gpt-4o-mini,", "claude-haiku"]
-        assert tail[4].split()[:3] == ["Task", "definition:", "litellm:1"]
-        assert tail[5].split() == ["Gate:", "passed"]
+        assert tail[1].split()[:4] == ["Local", "task", "1", f"http://127.0.0.1:{port}"]
+        assert tail[2].split()[:3] == ["Local", "task", "2"] and f":{port} " not in tail[2]
+        assert tail[3].split()[:3] == ["Load", "balancer", "litellm-alb-1.us-east-1.elb.amazonaws.com"]
+        assert tail[4].split() == ["Models:", "gpt-4o-mini,", "claude-haiku"]
+        assert tail[5].split()[:3] == ["Task", "definition:", "litellm:1"]
+        assert tail[6].split() == ["Gate:", "passed"]
 
         curl = [line.strip() for line in output.splitlines() if line.strip().startswith("curl ")]
         assert len(curl) == 1, output[-2000:]
@@ -149,7 +154,8 @@ def test_deploy_keep_leaves_a_proxy_to_call_and_stop_ends_everything(tmp_path):
     finally:
         if pids:
             dev_command("stop", state=tmp_path, timeout=120)  # whatever failed above, leave no process
-    assert processes_left(set(pids.values()), str(tmp_path)) == []
+    flat = {pid for value in pids.values() for pid in (value if isinstance(value, list) else [value])}
+    assert processes_left(flat, str(tmp_path)) == []
     assert recorded_pids(tmp_path) == {}
     assert dev_command("stop", state=tmp_path, timeout=120)[1].splitlines() == [
         "no local LiteLLM proxy was running", "no emulator was running"]

@@ -190,6 +190,29 @@ def test_absent_deletes_the_group_then_its_subnet_group_and_again_changes_nothin
     assert mutating(api_calls) == []
 
 
+def test_absent_waits_for_a_group_still_being_created_before_deleting_it(aws, capsys, api_calls, monkeypatch):
+    """ElastiCache refuses to delete a group that is creating or modifying: the module waits until it settles."""
+    run(capsys, aws)
+    original = botocore.client.BaseClient._make_api_call  # pylint: disable=protected-access
+    answers = iter(["creating", "modifying"])
+
+    def busy_at_first(self, operation_name, api_params):
+        answer = original(self, operation_name, api_params)
+        if operation_name == "DescribeReplicationGroups" and answer.get("ReplicationGroups"):
+            status = next(answers, None)
+            if status:
+                answer["ReplicationGroups"][0]["Status"] = status
+        if operation_name == "DeleteReplicationGroup" and next(answers, None) is not None:
+            raise AssertionError("deleted while still busy")
+        return answer
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", busy_at_first)
+    monkeypatch.setattr(elasticache_replication_group.time, "sleep", lambda seconds: None)
+    result = run(capsys, aws, state="absent")
+    assert result["changed"] is True
+    assert aws["elasticache"].describe_replication_groups()["ReplicationGroups"] == []
+
+
 def test_the_token_never_appears_in_a_failure(aws, capsys, monkeypatch):
     refuse(monkeypatch, "elasticache", "CreateReplicationGroup", "InvalidParameterValue", message=f"bad AuthToken {TOKEN}")
     result = run(capsys, aws)

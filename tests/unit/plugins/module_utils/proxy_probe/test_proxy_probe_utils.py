@@ -481,8 +481,9 @@ REDIS = "ElastiCache gate-redis at gate-redis.abc.use1.cache.amazonaws.com:6379,
 
 
 def cache_ping(status=200, cache_type="redis", reached=True):
-    if status != 200:
-        return answer(status, {"error": {"message": "{'message': 'Service Unhealthy'}"}})
+    if status != 200:  # as LiteLLM 1.108.7 answers: the settings quoted, the password masked but for 8 characters
+        return answer(status, {"error": {"message": json.dumps({"message": "Service Unhealthy", "health_check_cache_params": {
+            "redis_kwargs": {"host": "10.0.3.7", "password": "Zq7L*****d5Tf"}}})}})
     return answer(200, {"status": "healthy", "cache_type": cache_type, "ping_response": reached, "set_cache_response": "success",
                         "health_check_cache_params": {"redis_kwargs": {"host": "10.0.3.7", "port": 6379, "password": "*****"},
                                                       "redis_version": "7.0.15"}})
@@ -510,6 +511,7 @@ def test_shared_state_waits_while_the_proxy_cannot_reach_its_redis_then_fails_at
     result = probe(clock, fake, redis=REDIS, chat=False, timeout=20).run()
     assert result["failed_stage"] == "shared_state"
     assert "cannot reach its Redis" in result["summary"] and "6379 from the tasks" in result["summary"]
+    assert "Zq7L" not in result["summary"] and "Zq7L" not in json.dumps(result)
 
 
 @pytest.mark.parametrize("ping", [
