@@ -251,7 +251,15 @@ class LiteLLMProxy:
             host_dir.chmod(0o1777)
             scratch.append([str(host_dir), root])
         workdir = str(self.workdir)
-        return {"scratch": scratch, "expose": [workdir] if under(workdir, self.writable_paths) else [], "cwd": workdir}
+        # What the proxy must still read where a scratch mount hides it: its work directory (the config) and the Python
+        # it runs on (the virtualenv, the base interpreter, PYTHONPATH), e.g. a checkout under /tmp.
+        needed = [workdir, sys.prefix, sys.base_prefix, *filter(None, self.env.get("PYTHONPATH", "").split(os.pathsep))]
+        hidden = sorted({os.path.realpath(path) for path in needed if os.path.isabs(path)} | {workdir}, key=len)
+        expose = []
+        for path in hidden:
+            if under(path, self.writable_paths) and not under(path, expose):
+                expose.append(path)
+        return {"scratch": scratch, "expose": expose, "cwd": workdir}
 
     @property
     def url(self) -> str:

@@ -152,7 +152,7 @@ def test_deploy_keep_leaves_a_proxy_to_call_and_stop_ends_everything(tmp_path):
         assert f"stopped the local AWS emulator (pid {pids['moto.pid']})" in output
         assert output.index("LiteLLM proxy") < output.index("AWS emulator")  # the proxy first
     finally:
-        if pids:
+        if recorded_pids(tmp_path):
             dev_command("stop", state=tmp_path, timeout=120)  # whatever failed above, leave no process
     flat = {pid for value in pids.values() for pid in (value if isinstance(value, list) else [value])}
     assert processes_left(flat, str(tmp_path)) == []

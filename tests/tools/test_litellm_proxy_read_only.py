@@ -181,3 +181,18 @@ def test_without_a_read_only_root_here_the_proxy_runs_normally_and_says_why(tmp_
     assert not proxy.read_only_enforced
     assert "needs root" in proxy.read_only_unavailable and "uid 1000" in proxy.read_only_unavailable
     assert proxy.process_env()["TMPDIR"] == str(tmp_path)  # the machine's temporary directory, as without the option
+
+
+def test_what_a_scratch_mount_would_hide_is_mounted_again_read_only(tmp_path, monkeypatch):
+    """A checkout (or its virtualenv) under /tmp stays readable: the task's /tmp scratch volume must not hide the Python
+    the proxy runs on, its PYTHONPATH or its config."""
+    venv, extra = tmp_path / "clone" / ".venv", tmp_path / "clone" / "tools"
+    venv.mkdir(parents=True)
+    extra.mkdir()
+    monkeypatch.setattr("sys.prefix", str(venv))
+    proxy = LiteLLMProxy(CONFIG, {"PYTHONPATH": str(extra)}, tmp_path / "work", read_only_root=True, writable_paths=("/tmp",))
+    spec = proxy._read_only_spec()  # pylint: disable=protected-access
+    exposed = set(spec["expose"])
+    assert {str(venv.resolve()), str(extra.resolve()), str((tmp_path / "work").resolve())} <= exposed
+    assert not [path for path in exposed if not path.startswith("/tmp/")]  # only what the scratch mount hides
+    assert [pair[1] for pair in spec["scratch"]] == ["/tmp"]
