@@ -50,7 +50,7 @@ def converged_twice_and_torn_down(run_site, aws, extra, name):
 
 @pytest.fixture(scope="module", name="created")
 def fixture_created(run_site):
-    extra = {"litellm_name": "shared"}
+    extra = {"litellm_name": "cached"}
     run = run_site(extra, outputs=True, verbosity=3)
     assert run.rc == 0, run.tail()
     return extra, run
@@ -59,32 +59,32 @@ def fixture_created(run_site):
 def test_created_cache_is_encrypted_token_protected_in_the_tasks_subnets(created, aws):
     run = created[1]
     cache = aws("elasticache")
-    (group,) = cache.describe_replication_groups(ReplicationGroupId="shared-redis")["ReplicationGroups"]
+    (group,) = cache.describe_replication_groups(ReplicationGroupId="cached-redis")["ReplicationGroups"]
     assert group["TransitEncryptionEnabled"] is True and group["AtRestEncryptionEnabled"] is True
     assert group["AuthTokenEnabled"] is True
-    (subnets,) = cache.describe_cache_subnet_groups(CacheSubnetGroupName="shared-redis")["CacheSubnetGroups"]
+    (subnets,) = cache.describe_cache_subnet_groups(CacheSubnetGroupName="cached-redis")["CacheSubnetGroups"]
     assert sorted(s["SubnetIdentifier"] for s in subnets["Subnets"]) == run.outputs["network"]["subnet_ids"]
     endpoint = group["NodeGroups"][0]["PrimaryEndpoint"]
     assert run.outputs["redis"] == {"mode": "create", "host": endpoint["Address"], "port": endpoint["Port"], "tls": True,
-                                    "replication_group_id": "shared-redis", "arn": group["ARN"]}
+                                    "replication_group_id": "cached-redis", "arn": group["ARN"]}
 
 
 def test_created_cache_admits_only_the_tasks_on_6379(created, aws):
     run = created[1]
     ids = run.outputs["network"]["security_group_ids"]
     (group,) = aws("ec2").describe_security_groups(GroupIds=[ids["redis"]])["SecurityGroups"]
-    assert group["GroupName"] == "shared-redis"
+    assert group["GroupName"] == "cached-redis"
     assert [(rule["IpProtocol"], rule["FromPort"], rule["ToPort"], [pair["GroupId"] for pair in rule["UserIdGroupPairs"]],
              rule["IpRanges"], rule.get("Ipv6Ranges", [])) for rule in group["IpPermissions"]] == [("tcp", 6379, 6379, [ids["tasks"]], [], [])]
     assert group["IpPermissionsEgress"] == []
     members = aws("elasticache").describe_cache_clusters(ShowCacheNodeInfo=True)["CacheClusters"]
-    assert [m["SecurityGroups"] for m in members if m.get("ReplicationGroupId") == "shared-redis"] == [
+    assert [m["SecurityGroups"] for m in members if m.get("ReplicationGroupId") == "cached-redis"] == [
         [{"SecurityGroupId": ids["redis"], "Status": "active"}]]
 
 
 def test_created_cache_token_is_only_a_secret(created, aws):
     run = created[1]
-    token = aws("secretsmanager").get_secret_value(SecretId="shared/redis-password")["SecretString"]
+    token = aws("secretsmanager").get_secret_value(SecretId="cached/redis-password")["SecretString"]
     assert len(token) == 64 and token.isalnum()
     definition, container = proxy_container(aws, run.outputs["ecs_service"]["task_definition_arn"])
     env = environment(container)
@@ -92,18 +92,18 @@ def test_created_cache_token_is_only_a_secret(created, aws):
     assert (env["REDIS_HOST"], env["REDIS_PORT"], env["REDIS_SSL"]) == (redis["host"], str(redis["port"]), "True")
     secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
     assert secrets["REDIS_PASSWORD"] == run.outputs["secrets"]["redis_password_arn"]
-    assert secrets["REDIS_PASSWORD"].split(":")[6].startswith("shared/redis-password")
+    assert secrets["REDIS_PASSWORD"].split(":")[6].startswith("cached/redis-password")
     config = config_text(definition)
     assert "redis_password: os.environ/REDIS_PASSWORD" in config and "password: os.environ/REDIS_PASSWORD" in config
     for text in (json.dumps(definition), config, run.output, json.dumps(run.outputs)):
         assert token not in text
-    assert "shared-redis" in run.output  # the -vvv output really covers the Redis step
+    assert "cached-redis" in run.output  # the -vvv output really covers the Redis step
 
 
 def test_created_cache_converges_idempotently_and_tears_down(created, run_site, aws):
     extra = created[0]
-    assert "replication group shared-redis" in left_of(aws, "shared")
-    converged_twice_and_torn_down(run_site, aws, extra, "shared")
+    assert "replication group cached-redis" in left_of(aws, "cached")
+    converged_twice_and_torn_down(run_site, aws, extra, "cached")
 
 
 def test_existing_redis_gets_its_password_as_a_secret_and_nothing_is_created(run_site, aws):
