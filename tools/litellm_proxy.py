@@ -133,6 +133,35 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
+def stop_supervised(proc, pipe, grace: float, error=RuntimeError, poll: float = 0.05) -> None:
+    """End a process group started by ``spawn_supervised``: close its pipe, SIGTERM, up to ``grace`` seconds for the
+    group to go, then SIGKILL; raise ``error`` if the group is still there 10 s after that."""
+    if pipe is not None:
+        with contextlib.suppress(OSError):
+            os.close(pipe)
+    if proc is None:
+        return
+    pgid = proc.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace + 5)
+    except subprocess.TimeoutExpired:
+        pass
+    deadline = time.monotonic() + grace
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(poll)
+    if group_alive(pgid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while group_alive(pgid):
+        if time.monotonic() > deadline:
+            raise error(f"process group {pgid} is still there 10 s after SIGKILL")
+        time.sleep(poll)
+
+
 def litellm_command() -> list[str]:
     """How to run the ``litellm`` CLI with the interpreter running this code."""
     script = Path(sys.executable).parent / "litellm"
@@ -363,30 +392,7 @@ class LiteLLMProxy:
         """End the proxy's whole process group (SIGTERM, then SIGKILL) and reap it. Idempotent."""
         proc, pipe = self._proc, self._pipe
         self._pipe = None
-        if pipe is not None:
-            with contextlib.suppress(OSError):
-                os.close(pipe)
-        if proc is None:
-            return
-        pgid = proc.pid
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=self.grace + 5)
-        except subprocess.TimeoutExpired:
-            pass
-        deadline = time.monotonic() + self.grace
-        while group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if group_alive(pgid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-        proc.wait()
-        deadline = time.monotonic() + 10
-        while group_alive(pgid):
-            if time.monotonic() > deadline:
-                raise LiteLLMProxyError(f"process group {pgid} is still there 10 s after SIGKILL")
-            time.sleep(0.05)
+        stop_supervised(proc, pipe, self.grace, LiteLLMProxyError)
 
     # ----- requests
     def request(self, method: str, path: str, key: str | None = None, body: Any = None,

@@ -30,7 +30,6 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -40,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from litellm_proxy import group_alive, spawn_supervised  # noqa: E402  pylint: disable=wrong-import-position
+from litellm_proxy import spawn_supervised, stop_supervised  # noqa: E402  pylint: disable=wrong-import-position
 from localaws.harness import free_port  # noqa: E402  pylint: disable=wrong-import-position
 
 PROGRAM = "redis-server"
@@ -241,30 +240,7 @@ class RedisServer:
     def _stop_process(self) -> None:
         proc, pipe = self._proc, self._pipe
         self._proc, self._pipe = None, None
-        if pipe is not None:
-            with contextlib.suppress(OSError):
-                os.close(pipe)
-        if proc is None:
-            return
-        pgid = proc.pid
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=self.grace + 5)
-        except subprocess.TimeoutExpired:
-            pass
-        deadline = time.monotonic() + self.grace
-        while group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if group_alive(pgid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-        proc.wait()
-        deadline = time.monotonic() + 10
-        while group_alive(pgid):
-            if time.monotonic() > deadline:
-                raise RedisServerError(f"process group {pgid} is still there 10 s after SIGKILL")
-            time.sleep(0.02)
+        stop_supervised(proc, pipe, self.grace, RedisServerError, poll=0.02)
 
     # ----- requests
     def command(self, *args, timeout: float = 5.0, password: str | None = None):
