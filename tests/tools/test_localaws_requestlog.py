@@ -62,3 +62,19 @@ def test_the_log_records_each_request_with_its_status_and_serves_itself():
     assert served["status"] == "200 OK" and json.loads(payload) == log.entries
     (later,) = log({"PATH_INFO": LOG_PATH, "QUERY_STRING": "since=1"}, lambda status, headers: None)
     assert json.loads(later) == []
+
+
+def test_mutating_actions_are_told_from_reads_by_their_verb():
+    from localaws.requestlog import mutating, mutations  # pylint: disable=import-outside-toplevel
+
+    for action in ("CreateService", "PutSecretValue", "UpdateService", "DeleteFileSystem", "RegisterTaskDefinition",
+                   "DeregisterTargets", "AttachRolePolicy", "DetachRolePolicy", "TagResource", "UntagResource",
+                   "ModifyLoadBalancerAttributes", "RunTask", "StopTask", "SetSubnets", "AuthorizeSecurityGroupIngress",
+                   "RevokeSecurityGroupEgress", "RestoreSecret", "RotateSecret", "AddTagsToResource", "PutObject"):
+        assert mutating(action), action
+    for action in ("DescribeServices", "GetSecretValue", "ListTagsForResource", "HeadObject", "GetCallerIdentity",
+                   "DescribeReplicationGroups", "ListTaskDefinitions", "SimulatePrincipalPolicy", "Settings", "Runtime",
+                   "Tagged", ""):
+        assert not mutating(action), action
+    log = [{"action": "DescribeServices"}, {"action": "CreateService"}, {"action": "GetRole"}]
+    assert mutations(log) == [{"action": "CreateService"}]

@@ -10,6 +10,9 @@
 The log is read over HTTP from the same port: ``GET /_localaws/requests`` returns every entry as JSON
 (``?since=N`` the entries from index N on). Requests to moto's own ``/moto-api/`` and to ``/_localaws/`` are not
 AWS requests and are not logged. Tests and the benchmark read it through ``localaws.harness.Emulator.requests``.
+
+Which actions change something is decided here once (``mutating``): an action whose name starts with a verb that
+writes (Create, Put, Update, Delete, Register, ...). Everything else (Describe, Get, List, ...) only reads.
 """
 
 from __future__ import annotations
@@ -30,6 +33,29 @@ _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 # query and JSON protocols name their action in the request itself).
 _IAM_PREFIX = {"monitoring": "cloudwatch"}
 _MODEL_NAME = {"elasticfilesystem": "efs", "s3": "s3"}
+
+
+# The verbs of AWS action names that change something. Every action the collection calls that does not start with one
+# of these only reads (Describe*, Get*, List*, Head*, Lookup*, Simulate*, Test*, Validate*, Estimate*, Batch*Get*).
+MUTATING_VERBS = (
+    "Create", "Put", "Update", "Delete", "Register", "Deregister", "Attach", "Detach", "Tag", "Untag", "Modify", "Run",
+    "Start", "Stop", "Set", "Add", "Remove", "Associate", "Disassociate", "Authorize", "Revoke", "Enable", "Disable",
+    "Restore", "Rotate", "Cancel", "Reboot", "Reset", "Replace", "Restore", "Copy", "Upload", "Import", "Execute",
+    "Invoke", "Publish", "Submit", "Apply", "Increase", "Decrease", "Change", "Rebuild", "Terminate", "Allocate",
+    "Release", "Accept", "Reject", "Upgrade", "Failover", "Promote", "Purge", "Send", "Merge", "Move", "Subscribe",
+    "Unsubscribe", "Confirm", "Complete", "Abort", "Rebalance", "Initiate", "Discard",
+)
+_MUTATING = re.compile(r"^(?:%s)(?=[A-Z]|$)" % "|".join(sorted(set(MUTATING_VERBS), key=len, reverse=True)))
+
+
+def mutating(action: str) -> bool:
+    """Whether the AWS action ``action`` (``CreateService``, ``DescribeServices``, ...) changes something."""
+    return bool(_MUTATING.match(action))
+
+
+def mutations(entries: list[dict]) -> list[dict]:
+    """The entries of a request log whose action changes something."""
+    return [entry for entry in entries if mutating(entry["action"])]
 
 
 @functools.lru_cache(maxsize=None)
