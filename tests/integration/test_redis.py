@@ -10,7 +10,7 @@ import pytest
 
 import dev
 from conftest import recap_changed
-from test_teardown import left_of
+from aws_inventory import left_of
 
 pytestmark = pytest.mark.emulator
 

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 import dev
+from aws_inventory import left_of
 from conftest import recap_changed
 
 pytestmark = pytest.mark.emulator
@@ -15,49 +16,6 @@ TEARDOWN = dev.ROOT / "playbooks" / "teardown.yml"
 DATABASE_URL = "postgresql://litellm:db-pass-0123456789@db.internal:5432/litellm"
 # Where LiteLLM writes at run time, as the ecs_service role points it (its vars/main.yml).
 WRITE_PATHS = yaml.safe_load((dev.ROOT / "roles" / "ecs_service" / "vars" / "main.yml").read_text(encoding="utf-8"))["__ecs_service_write_paths"]
-
-
-def left_of(aws, name):
-    """Every resource of deployment ``name``, found with boto3 by name and tag, independently of the collection."""
-    found = []
-    iam = aws("iam")
-    found += [f"role {r['RoleName']}" for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"{name}-")]
-    secrets = aws("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"]
-    found += [f"secret {s['Name']}" for s in secrets if s["Name"].startswith(f"{name}/") and "DeletedDate" not in s]
-    ecs = aws("ecs")
-    clusters = ecs.describe_clusters(clusters=[name])["clusters"]
-    found += [f"cluster {c['clusterName']}" for c in clusters if c["status"] == "ACTIVE"]
-    if any(c["status"] == "ACTIVE" for c in clusters):
-        found += [f"service {arn}" for arn in ecs.list_services(cluster=name)["serviceArns"]]
-    for family in (name, f"{name}-migrations"):
-        found += [f"task definition {arn}" for arn in ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"]]
-    scaling = aws("application-autoscaling")
-    found += [f"scalable target {t['ResourceId']}" for t in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
-              if t["ResourceId"] == f"service/{name}/{name}"]
-    found += [f"scaling policy {p['PolicyName']}" for p in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
-              if p["ResourceId"] == f"service/{name}/{name}"]
-    elb = aws("elbv2")
-    found += [f"load balancer {lb['LoadBalancerName']}" for lb in elb.describe_load_balancers()["LoadBalancers"]
-              if lb["LoadBalancerName"] == f"{name}-alb"]
-    found += [f"target group {tg['TargetGroupName']}" for tg in elb.describe_target_groups()["TargetGroups"]
-              if tg["TargetGroupName"] == f"{name}-tg"]
-    ec2 = aws("ec2")
-    found += [f"security group {g['GroupName']}" for g in ec2.describe_security_groups()["SecurityGroups"]
-              if g["GroupName"] in (f"{name}-alb", f"{name}-tasks", f"{name}-efs", f"{name}-redis")]
-    cache = aws("elasticache")
-    found += [f"replication group {g['ReplicationGroupId']}" for g in cache.describe_replication_groups()["ReplicationGroups"]
-              if g["ReplicationGroupId"] == f"{name}-redis"]
-    found += [f"cache subnet group {g['CacheSubnetGroupName']}" for g in cache.describe_cache_subnet_groups()["CacheSubnetGroups"]
-              if g["CacheSubnetGroupName"] == f"{name}-redis"]
-    efs = aws("efs")
-    for fs in efs.describe_file_systems()["FileSystems"]:
-        if {"Key": "litellm-deployment", "Value": name} in fs.get("Tags", []):
-            found.append(f"file system {fs['FileSystemId']}")
-            found += [f"mount target {m['MountTargetId']}" for m in efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]]
-            found += [f"access point {a['AccessPointId']}" for a in efs.describe_access_points(FileSystemId=fs["FileSystemId"])["AccessPoints"]]
-    found += [f"log group {g['logGroupName']}" for g in aws("logs").describe_log_groups(logGroupNamePrefix=f"/ecs/{name}")["logGroups"]]
-    found += [f"bucket {b['Name']}" for b in aws("s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{name}-config-")]
-    return sorted(found)
 
 
 @pytest.fixture(scope="module", name="database")
