@@ -7,6 +7,7 @@
     python3 tools/dev.py stop              stop the proxy and the emulator left running by 'deploy --keep'
     python3 tools/dev.py bench [--deploy] [--suite]
                                            time a converge against the guide's aws CLI path (tools/benchmark.py)
+    python3 tools/dev.py reliability       run the reliability tests and write docs/reliability.md from that run
 
 Each first creates .venv and installs the pinned requirements into it (only when they changed), then
 re-runs itself with the virtualenv's Python. The installer is uv (from PyPI, installed once under .cache/uv): it
@@ -42,7 +43,7 @@ TOOLS = ROOT / "tools"
 VENV = ROOT / ".venv"
 STATE = Path(os.environ.get("LITELLM_ECS_STATE_DIR", ROOT / ".state"))
 REQUIREMENTS = {"deploy": "requirements-local.txt", "stop": "requirements-local.txt", "test": "requirements-test.txt",
-                "bench": "requirements-test.txt"}
+                "bench": "requirements-test.txt", "reliability": "requirements-test.txt"}
 
 sys.path.insert(0, str(TOOLS))
 
@@ -457,6 +458,42 @@ def test(pytest_args: list[str]) -> int:
     return code
 
 
+def reliability() -> int:
+    """Run the reliability tests (tools/reliability_doc.py lists them) once, recording their figures, and write
+    docs/reliability.md from that run."""
+    from xml.etree import ElementTree  # pylint: disable=import-outside-toplevel
+
+    import reliability_doc  # pylint: disable=import-outside-toplevel
+
+    with tempfile.TemporaryDirectory() as work:
+        record_file, junit = Path(work) / "figures.jsonl", Path(work) / "junit.xml"
+        env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+                   LITELLM_ECS_RELIABILITY_RECORD=str(record_file))
+        load_before, started = os.getloadavg(), time.monotonic()
+        code = subprocess.run([sys.executable, "-m", "pytest", "-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile",
+                               f"--junitxml={junit}", *reliability_doc.TESTS], cwd=ROOT, env=env, check=False).returncode
+        duration, load_after = time.monotonic() - started, os.getloadavg()
+        counts = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+        if junit.exists():
+            for suite in ElementTree.parse(junit).getroot().iter("testsuite"):
+                for key in counts:
+                    counts[key] += int(suite.get(key, 0))
+        run = {
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                     check=False).stdout.strip() or "unknown",
+            "duration": duration, "exit": code, "cores": os.cpu_count(),
+            "load_before": " ".join(f"{value:.2f}" for value in load_before),
+            "load_after": " ".join(f"{value:.2f}" for value in load_after),
+            "passed": counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"],
+            "failed": counts["failures"] + counts["errors"],
+        }
+        page = ROOT / "docs" / "reliability.md"
+        page.write_text(reliability_doc.render(reliability_doc.read(record_file), run), encoding="utf-8")
+        print(f"wrote {page.relative_to(ROOT)} from this run (pytest exit {code})")
+    return code
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -465,11 +502,12 @@ def main() -> int:
     sub.add_parser("test", help="run the whole test suite (extra arguments go to pytest)")
     sub.add_parser("stop", help="stop the local proxy and the emulator left running by 'deploy --keep'")
     sub.add_parser("bench", help="time a converge against the guide's aws CLI path (extra arguments go to tools/benchmark.py)")
+    sub.add_parser("reliability", help="run the reliability tests and write docs/reliability.md from that run")
     args, rest = parser.parse_known_args()
     if rest and args.command not in ("test", "bench"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     bootstrap(args.command)
-    if args.command in ("deploy", "test"):
+    if args.command in ("deploy", "test", "reliability"):
         ensure_redis_server()
     if args.command == "deploy":
         return deploy(args.keep)
@@ -479,6 +517,8 @@ def main() -> int:
         import benchmark  # pylint: disable=import-outside-toplevel
 
         return benchmark.main(rest)
+    if args.command == "reliability":
+        return reliability()
     return test(rest)
 
 
