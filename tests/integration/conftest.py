@@ -26,6 +26,7 @@ class Run:
     output: str
     report: dict = field(default_factory=dict)
     outputs: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)  # the report, outputs and (input) vars files of this run
 
     @property
     def changed(self) -> int:
@@ -45,8 +46,8 @@ def fixture_run_site(emulator, tmp_path_factory):
     work = tmp_path_factory.mktemp("runs")
     counter = iter(range(10**6))
 
-    def run(extra_vars: dict | None = None, *, check: bool = False, verbosity: int = 0,
-            playbook: Path = SITE, outputs: bool = False, tags: str = "") -> Run:
+    def run(extra_vars: dict | None = None, *, check: bool = False, diff: bool = False, verbosity: int = 0,
+            playbook: Path = SITE, outputs: bool = False, tags: str = "", env: dict | None = None) -> Run:
         n = next(counter)
         report_path, outputs_path, vars_path = (work / f"{n}-{name}.json" for name in ("report", "outputs", "vars"))
         extra = dict(extra_vars or {})
@@ -56,13 +57,17 @@ def fixture_run_site(emulator, tmp_path_factory):
         cmd = ["ansible-playbook", "-i", str(LOCAL_INVENTORY), str(playbook), "-e", f"@{vars_path}"]
         if check:
             cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
         if tags:
             cmd += ["--tags", tags]
         if verbosity:
             cmd.append("-" + "v" * verbosity)
-        proc = subprocess.run(cmd, env=dev.ansible_env(emulator.endpoint, report_path), cwd=ROOT,
+        # env: variables set over the usual ones (e.g. a HOME and TMPDIR of the run's own).
+        proc = subprocess.run(cmd, env={**dev.ansible_env(emulator.endpoint, report_path), **(env or {})}, cwd=ROOT,
                               capture_output=True, text=True, check=False, timeout=900)
-        result = Run(proc.returncode, proc.stdout + proc.stderr)
+        result = Run(proc.returncode, proc.stdout + proc.stderr,
+                     paths={"report": report_path, "outputs": outputs_path, "vars": vars_path})
         if report_path.exists():
             result.report = json.loads(report_path.read_text(encoding="utf-8"))
         if outputs_path.exists():
