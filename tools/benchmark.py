@@ -37,22 +37,14 @@ from pathlib import Path
 import dev
 import guide_cli
 from localaws.harness import Emulator, free_port
+from localaws.requestlog import mutations
 
 ROOT = dev.ROOT
 RESULTS = ROOT / "benchmarks" / "results"
 INVENTORY = ROOT / "inventories" / "local"
 DEPLOYMENT = dev.LOCAL_DEPLOYMENT
-MUTATING = ("Create", "Put", "Update", "Delete", "Register", "Deregister", "Attach", "Detach", "Tag", "Untag",
-            "Modify", "Run", "Start", "Stop", "Set", "Authorize", "Revoke", "Add", "Remove", "Associate",
-            "Disassociate", "Enable", "Disable", "Restore", "Rotate", "Subscribe", "Unsubscribe", "Upload", "Copy")
-
-
-def mutating(action: str) -> bool:
-    return action.startswith(MUTATING)
-
-
 def api_summary(requests: list[dict]) -> dict:
-    return {"api_calls": len(requests), "mutating_calls": sum(1 for item in requests if mutating(item["action"]))}
+    return {"api_calls": len(requests), "mutating_calls": len(mutations(requests))}
 
 
 def playbook_phase(emulator: Emulator, playbook: str, *args: str, env: dict | None = None) -> dict:
