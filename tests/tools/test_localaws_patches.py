@@ -368,3 +368,49 @@ def test_elasticache_patches_apply_once():
     wrapped = ElastiCacheBackend.create_replication_group
     patches.apply_all()
     assert ElastiCacheBackend.create_replication_group is wrapped
+
+
+@pytest.fixture(name="enforcing")
+def fixture_enforcing(tmp_path):
+    """An emulator of this test's own with IAM enforcement on, and a user holding one inline policy (``grant``)."""
+    import json  # pylint: disable=import-outside-toplevel
+    import urllib.request  # pylint: disable=import-outside-toplevel
+
+    from localaws.harness import Emulator  # pylint: disable=import-outside-toplevel
+
+    emulator = Emulator(tmp_path / "enforcing")
+    endpoint = emulator.start()
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                       aws_secret_access_key="testing")
+    user = iam.create_user(UserName="deployer")["User"]
+    key = iam.create_access_key(UserName="deployer")["AccessKey"]
+    iam.put_user_policy(UserName="deployer", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+            "elasticfilesystem:DescribeFileSystems", "iam:SimulatePrincipalPolicy", "ecs:ListClusters"]}]}))
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST",
+                                     headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+    def client(service):
+        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key["AccessKeyId"],
+                            aws_secret_access_key=key["SecretAccessKey"])
+
+    yield client, user["Arn"]
+    emulator.stop()
+
+
+def test_a_signed_get_with_a_query_string_passes_the_signature_check(enforcing):
+    """EFS DescribeFileSystems?CreationToken=... is a GET without a body: signed over an empty payload."""
+    client = enforcing[0]
+    assert client("efs").describe_file_systems(CreationToken="litellm-config")["FileSystems"] == []
+    with pytest.raises(client("ecs").exceptions.ClientError, match="not authorized to perform: ecs:CreateCluster"):
+        client("ecs").create_cluster(clusterName="denied")
+
+
+def test_simulate_principal_policy_answers_each_action_as_the_emulator_enforces_it(enforcing):
+    client, user_arn = enforcing
+    results = client("iam").simulate_principal_policy(
+        PolicySourceArn=user_arn, ActionNames=["ecs:ListClusters", "ecs:CreateCluster"])["EvaluationResults"]
+    assert [(item["EvalActionName"], item["EvalDecision"]) for item in results] == [
+        ("ecs:ListClusters", "allowed"), ("ecs:CreateCluster", "implicitDeny")]

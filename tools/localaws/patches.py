@@ -597,8 +597,84 @@ def elasticache_cache_subnet_group_calls() -> None:
     ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
 
 
+@_once
+def iam_signature_of_a_request_without_a_body() -> None:
+    """Check the signature of a request without a body against an empty payload, as SigV4 signs it.
+
+    AWS: SigV4's canonical request hashes the request's payload, the empty string for a GET without a body
+    ("Create a canonical request for Signature Version 4", AWS General Reference). moto 5.2.5, when it checks
+    signatures (IAM enforcement, ``INITIAL_NO_AUTH_ACTION_COUNT``), signs ``self._body or self._data``: for a GET whose
+    query string it has parsed into ``_data`` (EFS ``DescribeFileSystems?CreationToken=...``) it hashes that query as a
+    form body and answers SignatureDoesNotMatch to a correctly signed request. (A form POST's body moto has parsed
+    into ``_data`` too, so only the methods that carry no body here are signed empty.)
+    """
+    from moto.iam.access_control import IAMRequestBase
+
+    original = IAMRequestBase._create_aws_request  # pylint: disable=protected-access
+
+    @functools.wraps(original)
+    def create_aws_request(self):
+        request = original(self)
+        if self._method in ("GET", "HEAD", "DELETE") and not self._body:  # pylint: disable=protected-access
+            request.data = b""
+        return request
+
+    IAMRequestBase._create_aws_request = create_aws_request  # pylint: disable=protected-access
+
+
+@_once
+def iam_simulate_principal_policy() -> None:
+    """Serve IAM's SimulatePrincipalPolicy from moto's own policy evaluation.
+
+    AWS: ``SimulatePrincipalPolicy`` evaluates the policies attached to a user (with its groups') or a role for each
+    of ``ActionNames`` on each of ``ResourceArns`` (default ``*``) and answers an ``EvalDecision`` per action:
+    ``allowed``, ``explicitDeny`` or ``implicitDeny`` (IAM API Reference). The collection's opt-in preflight calls it
+    before any change. moto 5.2.5 does not serve it. The decision here is moto's own, the one it enforces requests
+    with (``moto.iam.access_control``): actions and resources, conditions only as moto evaluates them (with the
+    request's ``ContextEntries``).
+    """
+    from moto.core.responses import ActionResult
+    from moto.iam import access_control
+    from moto.iam.responses import IamResponse
+
+    def principal_policies(backend, arn: str) -> list:
+        kind, _, name = arn.split(":", 5)[5].partition("/")
+        name = name.rsplit("/", 1)[-1]
+        holder_class = access_control.IAMUserAccessKey if kind == "user" else access_control.AssumedRoleAccessKey
+        holder = object.__new__(holder_class)
+        holder.account_id, holder.partition = backend.account_id, backend.partition
+        if kind == "user":
+            backend.get_user(name)
+            holder._owner_user_name = name  # pylint: disable=protected-access
+        else:
+            backend.get_role(name)
+            holder._owner_role_name = name  # pylint: disable=protected-access
+        return holder.collect_policies()
+
+    def simulate_principal_policy(self):
+        policies = principal_policies(self.backend, self._get_param("PolicySourceArn"))
+        resources = self._get_param("ResourceArns") or ["*"]
+        context = {entry["ContextKeyName"]: (entry.get("ContextKeyValues") or [""])[0]
+                   for entry in self._get_param("ContextEntries") or []}
+        results = []
+        for action in self._get_param("ActionNames") or []:
+            decisions = set()
+            for resource in resources:
+                outcome = {access_control.IAMPolicy(policy).is_action_permitted(action, resource, incoming_condition_values=context)
+                           for policy in policies}
+                decisions.add("explicitDeny" if access_control.PermissionResult.DENIED in outcome else
+                              "allowed" if access_control.PermissionResult.PERMITTED in outcome else "implicitDeny")
+            decision = next(item for item in ("explicitDeny", "implicitDeny", "allowed") if item in decisions)
+            results.append({"EvalActionName": action, "EvalResourceName": resources[0], "EvalDecision": decision})
+        return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+    IamResponse.simulate_principal_policy = simulate_principal_policy
+
+
 PATCHES = (
     iam_service_linked_role_names,
+    iam_simulate_principal_policy,
+    iam_signature_of_a_request_without_a_body,
     elbv2_application_lb_default_attributes,
     efs_legacy_tag_calls,
     efs_update_file_system,
