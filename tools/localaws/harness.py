@@ -26,6 +26,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from localaws.faults import FAULTS_PATH
 from localaws.requestlog import LOG_PATH
 
 TOOLS_DIR = Path(__file__).resolve().parent.parent
@@ -173,6 +174,40 @@ class Emulator:
         """The AWS requests the emulator has served, from index ``since`` on (``localaws.requestlog``)."""
         with urllib.request.urlopen(f"{self.endpoint}{LOG_PATH}?since={since}", timeout=10) as answer:
             return json.loads(answer.read())
+
+    def faults(self, rate: float = 0.0, seed: int | None = 0, kinds: list[str] | None = None,
+               deny: dict[str, str] | None = None) -> dict:
+        """Set the emulator's fault mode (``localaws.faults``): ``rate`` the share of AWS requests answered with a fault
+        of one of ``kinds`` (``throttle``, ``500``, ``503``; all by default), chosen by a generator seeded with ``seed``;
+        ``deny`` maps actions to the permanent error they are always answered with (``{"CreateSecret": "AccessDenied"}``).
+        Every call replaces all the settings and restarts the counts; ``faults()`` switches the fault mode off.
+        Returns what the emulator then reports (its settings and counts)."""
+        settings: dict = {"rate": rate, "seed": seed}
+        if kinds is not None:
+            settings["kinds"] = list(kinds)
+        if deny:
+            settings["deny"] = dict(deny)
+        request = urllib.request.Request(self.endpoint + FAULTS_PATH, data=json.dumps(settings).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return json.loads(answer.read())
+        except urllib.error.HTTPError as exc:
+            raise EmulatorError(f"the emulator refused the fault settings {settings}: {exc.read().decode(errors='replace')}") from exc
+
+    def fault_counts(self) -> dict:
+        """The requests the fault mode has judged and the faults it injected, by kind, since it was last set."""
+        with urllib.request.urlopen(self.endpoint + FAULTS_PATH, timeout=10) as answer:
+            return json.loads(answer.read())["counts"]
+
+    @contextlib.contextmanager
+    def faulty(self, rate: float = 0.0, seed: int | None = 0, kinds: list[str] | None = None, deny: dict[str, str] | None = None):
+        """The fault mode on for the ``with`` block (``faults``) and off after it, however the block ends."""
+        self.faults(rate, seed, kinds, deny)
+        try:
+            yield self
+        finally:
+            self.faults()
 
     def _forget(self) -> None:
         for path in (self.pid_file, self.port_file):

@@ -2,7 +2,8 @@
 
 Run by ``localaws.harness``; not meant to be started by hand. With ``--watch-pid`` it exits as soon
 as that process is gone, so a harness killed with SIGKILL leaves no orphaned emulator behind. Every AWS request
-it serves is recorded in its request log (``localaws.requestlog``).
+it serves is recorded in its request log (``localaws.requestlog``); the fault mode (``localaws.faults``, off by
+default) sits between the log and moto.
 """
 
 from __future__ import annotations
@@ -36,14 +37,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--watch-pid", type=int, default=0, help="exit when this process is gone")
     args = parser.parse_args(argv)
 
+    from localaws import faults
     from localaws import patches
-    from localaws.requestlog import RequestLog
     from moto import server as moto_server
 
     patches.apply_all()
-    # moto's main() builds its WSGI application with this name: the request log wraps what it builds.
+    # moto's main() builds its WSGI application with this name: the request log and the fault mode wrap what it builds.
     dispatcher = moto_server.DomainDispatcherApplication
-    moto_server.DomainDispatcherApplication = lambda *args, **kwargs: RequestLog(dispatcher(*args, **kwargs))
+    moto_server.DomainDispatcherApplication = lambda *args, **kwargs: faults.install(dispatcher(*args, **kwargs))
     if args.watch_pid:
         threading.Thread(target=_watch, args=(args.watch_pid,), daemon=True).start()
     moto_server.main(["-H", args.host, "-p", str(args.port)])
