@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections import Counter
 
+
 def left_of(aws, name):
     """Every resource of deployment ``name``, found with boto3 by name and tag, independently of the collection."""
     found = []
@@ -53,7 +54,6 @@ def left_of(aws, name):
     found += [f"log group {g['logGroupName']}" for g in aws("logs").describe_log_groups(logGroupNamePrefix=f"/ecs/{name}")["logGroups"]]
     found += [f"bucket {b['Name']}" for b in aws("s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{name}-config-")]
     return sorted(found)
-
 
 
 def _kind(label: str) -> str:

@@ -43,6 +43,8 @@ ROOT = dev.ROOT
 RESULTS = ROOT / "benchmarks" / "results"
 INVENTORY = ROOT / "inventories" / "local"
 DEPLOYMENT = dev.LOCAL_DEPLOYMENT
+
+
 def api_summary(requests: list[dict]) -> dict:
     return {"api_calls": len(requests), "mutating_calls": len(mutations(requests))}
 

@@ -312,8 +312,8 @@ JOURNEYS = ["playbook_journey", "runner_journey"]
 def test_every_step_succeeds_and_the_gate_passes_with_each_key(journey_name, request):
     result = request.getfixturevalue(journey_name)
     failed = {label: item for label, item in result.steps.items() if item.rc != 0}
-    assert not failed, "\n".join(f"{label} exit code {item.rc}:\n{masked(''.join(item.texts.values())[-4000:], result.values)}"
-                                  for label, item in failed.items())
+    assert not failed, "\n".join(
+        f"{label} exit code {item.rc}:\n{masked(''.join(item.texts.values())[-4000:], result.values)}" for label, item in failed.items())
     assert result.steps["deploy"].gate == "passed" and result.steps["rotate"].gate == "passed"
     assert result.proxy_error is None, result.proxy_error
     assert len(result.revisions) >= 2, "the rotated key rolled the local proxy onto a new revision"
