@@ -23,8 +23,13 @@ from localaws.harness import Emulator  # noqa: E402  pylint: disable=wrong-impor
 # command runs one file per worker; starting the long ones first keeps the run from ending on one long file that
 # started last. Everything else keeps its collected order after them.
 SLOW_FIRST = (  # measured with --junitxml on 2 workers; ansible-test sanity is slower on a fresh clone (no venvs yet)
+    "tests/integration/test_deployer_policy.py",
+    "tests/integration/test_secret_leaks.py",
     "tests/quality/test_molecule.py",
+    "tests/integration/test_interrupted_runs.py",
+    "tests/integration/test_bad_input.py",
     "tests/integration/test_foundation.py",
+    "tests/integration/test_faults.py",
     "tests/quality/test_collection.py",
     "tests/integration/test_teardown.py",
     "tests/integration/test_redis.py",
@@ -32,7 +37,7 @@ SLOW_FIRST = (  # measured with --junitxml on 2 workers; ansible-test sanity is 
     "tests/integration/test_config_accepted_by_litellm.py",
     "tests/integration/test_service.py",
     "tests/integration/test_observability.py",
-    "tests/integration/test_bad_input.py",
+    "tests/integration/test_check_mode.py",
     "tests/integration/test_gate.py",
     "tests/integration/test_shared_state.py",
     "tests/tools/test_localaws_runtime.py",

@@ -7,7 +7,11 @@
     python3 tools/dev.py stop              stop the proxy and the emulator left running by 'deploy --keep'
     python3 tools/dev.py bench [--deploy] [--suite]
                                            time a converge against the guide's aws CLI path (tools/benchmark.py)
-    python3 tools/dev.py reliability       run the reliability tests and write docs/reliability.md from that run
+    python3 tools/dev.py reliability [--last]
+                                           run the reliability tests and write docs/reliability.md from that run
+                                           (--last: from the figures the last 'test' run recorded)
+    python3 tools/dev.py policy            generate the deployer's IAM policy from the calls the collection makes
+                                           (tools/deployer_policy.py: docs/deployer-policy.json)
 
 Each first creates .venv and installs the pinned requirements into it (only when they changed), then
 re-runs itself with the virtualenv's Python. The installer is uv (from PyPI, installed once under .cache/uv): it
@@ -43,7 +47,8 @@ TOOLS = ROOT / "tools"
 VENV = ROOT / ".venv"
 STATE = Path(os.environ.get("LITELLM_ECS_STATE_DIR", ROOT / ".state"))
 REQUIREMENTS = {"deploy": "requirements-local.txt", "stop": "requirements-local.txt", "test": "requirements-test.txt",
-                "bench": "requirements-test.txt", "reliability": "requirements-test.txt"}
+                "bench": "requirements-test.txt", "reliability": "requirements-test.txt",
+                "policy": "requirements-test.txt"}
 
 sys.path.insert(0, str(TOOLS))
 
@@ -434,15 +439,26 @@ def leftover_emulators(run_id: str, grace: float = 5.0) -> set[int]:
     return left
 
 
+RELIABILITY = STATE / "reliability"
+
+
 def test(pytest_args: list[str]) -> int:
     run_id = uuid.uuid4().hex
     env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", **{RUN_ID_VARIABLE: run_id})
+    # The reliability tests' figures of this run (tests/reliability.py), for 'reliability --last'.
+    shutil.rmtree(RELIABILITY, ignore_errors=True)
+    RELIABILITY.mkdir(parents=True)
+    env.setdefault("LITELLM_ECS_RELIABILITY_RECORD", str(RELIABILITY / "figures.jsonl"))
+    junit = [f"--junitxml={RELIABILITY / 'junit.xml'}"]
+    load_before, started = os.getloadavg(), time.monotonic()
     # One worker per core, each test file on one worker (files share module-scoped emulator state), the files in the
     # order tests/conftest.py gives them (slowest first); xdist would otherwise reorder them by their number of tests,
     # and a long file of one test (molecule) would start last.
     parallel = [] if any(arg.startswith(("-n", "--numprocesses", "-p")) for arg in pytest_args) else [
         "-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile", "--no-loadscope-reorder"]
-    code = subprocess.run([sys.executable, "-m", "pytest", *parallel, *pytest_args], cwd=ROOT, env=env, check=False).returncode
+    code = subprocess.run([sys.executable, "-m", "pytest", *parallel, *junit, *pytest_args], cwd=ROOT, env=env, check=False).returncode
+    record = run_record(code, time.monotonic() - started, load_before, RELIABILITY / "junit.xml")
+    (RELIABILITY / "run.json").write_text(json.dumps(record), encoding="utf-8")
     left = leftover_emulators(run_id)
     if left:
         print(f"error: the test run left emulator processes running: {sorted(left)}; stopping them", file=sys.stderr)
@@ -458,39 +474,51 @@ def test(pytest_args: list[str]) -> int:
     return code
 
 
-def reliability() -> int:
-    """Run the reliability tests (tools/reliability_doc.py lists them) once, recording their figures, and write
-    docs/reliability.md from that run."""
+def run_record(code: int, duration: float, load_before: tuple, junit: Path) -> dict:
+    """What docs/reliability.md says of the run its figures come from: when, which commit, how long, the load, results."""
     from xml.etree import ElementTree  # pylint: disable=import-outside-toplevel
 
+    counts = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    if junit.exists():
+        for suite in ElementTree.parse(junit).getroot().iter("testsuite"):
+            for key in counts:
+                counts[key] += int(suite.get(key, 0))
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                 check=False).stdout.strip() or "unknown",
+        "duration": duration, "exit": code, "cores": os.cpu_count(),
+        "load_before": " ".join(f"{value:.2f}" for value in load_before),
+        "load_after": " ".join(f"{value:.2f}" for value in os.getloadavg()),
+        "passed": counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"],
+        "failed": counts["failures"] + counts["errors"],
+    }
+
+
+def reliability(last: bool) -> int:
+    """Write docs/reliability.md from one run: the reliability tests run now (tools/reliability_doc.py lists them), or,
+    with ``last``, the figures the last 'test' run recorded."""
     import reliability_doc  # pylint: disable=import-outside-toplevel
 
-    with tempfile.TemporaryDirectory() as work:
-        record_file, junit = Path(work) / "figures.jsonl", Path(work) / "junit.xml"
+    code = 0
+    if not last:
+        shutil.rmtree(RELIABILITY, ignore_errors=True)
+        RELIABILITY.mkdir(parents=True)
         env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-                   LITELLM_ECS_RELIABILITY_RECORD=str(record_file))
+                   LITELLM_ECS_RELIABILITY_RECORD=str(RELIABILITY / "figures.jsonl"))
         load_before, started = os.getloadavg(), time.monotonic()
         code = subprocess.run([sys.executable, "-m", "pytest", "-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile",
-                               f"--junitxml={junit}", *reliability_doc.TESTS], cwd=ROOT, env=env, check=False).returncode
-        duration, load_after = time.monotonic() - started, os.getloadavg()
-        counts = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
-        if junit.exists():
-            for suite in ElementTree.parse(junit).getroot().iter("testsuite"):
-                for key in counts:
-                    counts[key] += int(suite.get(key, 0))
-        run = {
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                                     check=False).stdout.strip() or "unknown",
-            "duration": duration, "exit": code, "cores": os.cpu_count(),
-            "load_before": " ".join(f"{value:.2f}" for value in load_before),
-            "load_after": " ".join(f"{value:.2f}" for value in load_after),
-            "passed": counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"],
-            "failed": counts["failures"] + counts["errors"],
-        }
-        page = ROOT / "docs" / "reliability.md"
-        page.write_text(reliability_doc.render(reliability_doc.read(record_file), run), encoding="utf-8")
-        print(f"wrote {page.relative_to(ROOT)} from this run (pytest exit {code})")
+                               f"--junitxml={RELIABILITY / 'junit.xml'}", *reliability_doc.TESTS], cwd=ROOT, env=env,
+                              check=False).returncode
+        record = run_record(code, time.monotonic() - started, load_before, RELIABILITY / "junit.xml")
+        (RELIABILITY / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    if not (RELIABILITY / "run.json").exists():
+        print(f"error: no run recorded in {RELIABILITY}; run 'python3 tools/dev.py test' or 'reliability' first", file=sys.stderr)
+        return 1
+    run = json.loads((RELIABILITY / "run.json").read_text(encoding="utf-8"))
+    page = ROOT / "docs" / "reliability.md"
+    page.write_text(reliability_doc.render(reliability_doc.read(RELIABILITY / "figures.jsonl"), run), encoding="utf-8")
+    print(f"wrote {page.relative_to(ROOT)} from the run of {run['date']} (commit {run['commit']}, pytest exit {run['exit']})")
     return code
 
 
@@ -502,7 +530,10 @@ def main() -> int:
     sub.add_parser("test", help="run the whole test suite (extra arguments go to pytest)")
     sub.add_parser("stop", help="stop the local proxy and the emulator left running by 'deploy --keep'")
     sub.add_parser("bench", help="time a converge against the guide's aws CLI path (extra arguments go to tools/benchmark.py)")
-    sub.add_parser("reliability", help="run the reliability tests and write docs/reliability.md from that run")
+    reliability_parser = sub.add_parser("reliability", help="run the reliability tests and write docs/reliability.md from that run")
+    reliability_parser.add_argument("--last", action="store_true",
+                                    help="write it from the figures the last 'test' run recorded, running nothing")
+    sub.add_parser("policy", help="generate the deployer's IAM policy (docs/deployer-policy.json) from the calls the collection makes")
     args, rest = parser.parse_known_args()
     if rest and args.command not in ("test", "bench"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -518,7 +549,11 @@ def main() -> int:
 
         return benchmark.main(rest)
     if args.command == "reliability":
-        return reliability()
+        return reliability(args.last)
+    if args.command == "policy":
+        import deployer_policy  # pylint: disable=import-outside-toplevel
+
+        return deployer_policy.main()
     return test(rest)
 
 

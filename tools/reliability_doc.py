@@ -18,7 +18,6 @@ TESTS = (
     "tests/integration/test_secret_leaks.py",
     "tests/tools/test_localaws_faults.py",
     "tests/tools/test_leaks.py",
-    "tests/tools/test_bad_input_checker.py",
     "tests/tools/test_localaws_requestlog.py",
 )
 

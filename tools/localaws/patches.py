@@ -638,7 +638,7 @@ def iam_simulate_principal_policy() -> None:
     from moto.iam.responses import IamResponse
 
     def principal_policies(backend, arn: str) -> list:
-        kind, _, name = arn.split(":", 5)[5].partition("/")
+        kind, name = (arn.split(":", 5)[5].split("/", 1) + [""])[:2]
         name = name.rsplit("/", 1)[-1]
         holder_class = access_control.IAMUserAccessKey if kind == "user" else access_control.AssumedRoleAccessKey
         holder = object.__new__(holder_class)
