@@ -13,6 +13,12 @@ import json
 from collections import Counter
 
 
+def _revisions(ecs, family: str) -> list[str]:
+    """The ACTIVE revisions of exactly ``family`` (moto takes familyPrefix as a prefix: <name> would list <name>-migrations)."""
+    return [arn for arn in ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"]
+            if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family]
+
+
 def left_of(aws, name):
     """Every resource of deployment ``name``, found with boto3 by name and tag, independently of the collection."""
     found = []
@@ -26,7 +32,7 @@ def left_of(aws, name):
     if any(c["status"] == "ACTIVE" for c in clusters):
         found += [f"service {arn}" for arn in ecs.list_services(cluster=name)["serviceArns"]]
     for family in (name, f"{name}-migrations"):
-        found += [f"task definition {arn}" for arn in ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"]]
+        found += [f"task definition {arn}" for arn in _revisions(ecs, family)]
     scaling = aws("application-autoscaling")
     found += [f"scalable target {t['ResourceId']}" for t in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
               if t["ResourceId"] == f"service/{name}/{name}"]
@@ -96,7 +102,7 @@ def duplicate_revisions(aws, name: str) -> list[str]:
     ecs = aws("ecs")
     seen, duplicates = {}, []
     for family in (name, f"{name}-migrations"):
-        for arn in ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"]:
+        for arn in _revisions(ecs, family):
             definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
             content = {key: value for key, value in definition.items()
                        if key not in ("taskDefinitionArn", "revision", "registeredAt", "registeredBy", "status", "deregisteredAt")}

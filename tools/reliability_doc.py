@@ -18,6 +18,7 @@ TESTS = (
     "tests/integration/test_secret_leaks.py",
     "tests/tools/test_localaws_faults.py",
     "tests/tools/test_leaks.py",
+    "tests/tools/test_aws_inventory.py",
     "tests/tools/test_localaws_requestlog.py",
 )
 
