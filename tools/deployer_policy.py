@@ -108,9 +108,9 @@ class Account:
         self.client("iam", "admin" if "admin" in self.keys else "setup").put_user_policy(
             UserName="deployer", PolicyName="deployer", PolicyDocument=json.dumps(document))
 
-    def run(self, playbook: str, extra: dict, options: list[str] | tuple = ()) -> subprocess.CompletedProcess:
-        """One ansible-playbook run with the deployer's keys."""
-        key = self.keys["deployer"]
+    def run(self, playbook: str, extra: dict, options: list[str] | tuple = (), user: str = "deployer") -> subprocess.CompletedProcess:
+        """One ansible-playbook run with the keys of ``user`` (the deployer's unless told)."""
+        key = self.keys[user]
         extra = dict(extra, litellm_aws_access_key=key[0], litellm_aws_secret_key=key[1])
         with tempfile.TemporaryDirectory() as tmp:
             vars_file = Path(tmp) / "vars.json"
@@ -125,8 +125,12 @@ class Account:
 
 
 def operations(entries: list[dict]) -> set[str]:
-    """The API operations a request log shows, as ``service:Operation``."""
-    return {f"{entry['service']}:{entry['action']}" for entry in entries if entry["action"]}
+    """The API operations a request log shows, as ``service:Operation``; a request the log could not name is an error
+    (the policy would miss it)."""
+    unnamed = [entry for entry in entries if not entry["action"]]
+    if unnamed:
+        raise ValueError(f"the request log could not name {len(unnamed)} request(s) of {sorted({e['service'] for e in unnamed})}")
+    return {f"{entry['service']}:{entry['action']}" for entry in entries}
 
 
 def called_operations() -> set[str]:

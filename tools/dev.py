@@ -458,6 +458,7 @@ def test(pytest_args: list[str]) -> int:
         "-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile", "--no-loadscope-reorder"]
     code = subprocess.run([sys.executable, "-m", "pytest", *parallel, *junit, *pytest_args], cwd=ROOT, env=env, check=False).returncode
     record = run_record(code, time.monotonic() - started, load_before, RELIABILITY / "junit.xml")
+    record["selection"] = pytest_args  # [] for the whole suite
     (RELIABILITY / "run.json").write_text(json.dumps(record), encoding="utf-8")
     left = leftover_emulators(run_id)
     if left:
@@ -496,22 +497,11 @@ def run_record(code: int, duration: float, load_before: tuple, junit: Path) -> d
 
 
 def reliability(last: bool) -> int:
-    """Write docs/reliability.md from one run: the reliability tests run now (tools/reliability_doc.py lists them), or,
-    with ``last``, the figures the last 'test' run recorded."""
+    """Write docs/reliability.md from one run: the reliability tests run now ('test' with the files
+    tools/reliability_doc.py lists), or, with ``last``, the figures the last 'test' run recorded."""
     import reliability_doc  # pylint: disable=import-outside-toplevel
 
-    code = 0
-    if not last:
-        shutil.rmtree(RELIABILITY, ignore_errors=True)
-        RELIABILITY.mkdir(parents=True)
-        env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-                   LITELLM_ECS_RELIABILITY_RECORD=str(RELIABILITY / "figures.jsonl"))
-        load_before, started = os.getloadavg(), time.monotonic()
-        code = subprocess.run([sys.executable, "-m", "pytest", "-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile",
-                               f"--junitxml={RELIABILITY / 'junit.xml'}", *reliability_doc.TESTS], cwd=ROOT, env=env,
-                              check=False).returncode
-        record = run_record(code, time.monotonic() - started, load_before, RELIABILITY / "junit.xml")
-        (RELIABILITY / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    code = 0 if last else test(list(reliability_doc.TESTS))
     if not (RELIABILITY / "run.json").exists():
         print(f"error: no run recorded in {RELIABILITY}; run 'python3 tools/dev.py test' or 'reliability' first", file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ TESTS = (
     "tests/tools/test_leaks.py",
     "tests/tools/test_aws_inventory.py",
     "tests/tools/test_localaws_requestlog.py",
+    "tests/integration/test_deployer_policy.py",
 )
 
 TRIALS = {
@@ -48,6 +49,19 @@ TRIALS = {
         "Each malformed inventory of `tests/integration/bad_inputs.yml`, run through site.yml: it must fail with a "
         "message naming the variable and the fix, before the first mutating AWS call (read from the request log). "
         "`tests/integration/test_bad_input.py`."),
+    "deployer_policy": (
+        "The deployer policy under IAM enforcement",
+        "Every scenario the policy is generated from, run by a user holding only the shipped policy, with the emulator's "
+        "IAM enforcement on (`docs/deployer-policy.md`). `tests/integration/test_deployer_policy.py`."),
+    "deployer_policy_minus_one": (
+        "The deployer policy minus one action per service",
+        "The same user without one action of each service (its first write): the run fails with AccessDenied naming it."),
+    "preflight": (
+        "Preflight",
+        "The opt-in preflight with one action removed: the run stops before any mutating call, naming it."),
+    "parliament": (
+        "parliament",
+        "parliament's findings on the shipped policy and on the execution and task roles' policies the iam role created."),
     "secret_leak_scan": (
         "Secret-leak scan",
         "Deploy, gate, a rotated key and teardown at `-vvv`, through ansible-playbook and through ansible-runner; the "
@@ -90,7 +104,8 @@ def render(records: list[dict], run: dict) -> str:
         "",
         f"- Run: {run['date']}, commit {run['commit']}, {run['duration']:.0f} s, pytest exit {run['exit']}.",
         f"- Machine: {run['cores']} cores, load average {run['load_before']} before and {run['load_after']} after.",
-        f"- Tests: {run['passed']} passed, {run['failed']} failed.",
+        f"- Tests: {run['passed']} passed, {run['failed']} failed, in "
+        + (f"a run of {' '.join(run['selection'])}." if run.get("selection") else "a run of the whole test suite (`python3 tools/dev.py test`)."),
         "",
     ]
     for trial, (title, text) in TRIALS.items():

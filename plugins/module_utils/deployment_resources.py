@@ -15,8 +15,7 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import tim
 # Scaling, whose resource ids are built from the ECS clusters and services found.
 SERVICES = ("iam", "secretsmanager", "ecs", "application-autoscaling", "elbv2", "ec2", "efs", "elasticache", "logs", "cloudwatch", "s3")
 
-# The error codes AWS services answer a missing permission with (EC2 has its own).
-ACCESS_DENIED_CODES = ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"]
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import ACCESS_DENIED_CODES  # noqa: F401  pylint: disable=unused-import
 
 # IAM is global: its entries carry this instead of a region.
 GLOBAL_REGION = "global"

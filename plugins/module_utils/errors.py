@@ -98,6 +98,10 @@ class AWSErrors(AWSErrorHandler):
         return cls.list_error_handler(description, default_value=False, missing=missing)
 
 
+# The error codes AWS services answer a missing permission with (EC2 has its own).
+ACCESS_DENIED_CODES = ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"]
+
+
 def fail_json_aws_error(module, error):
     """Fail the module with an ``AnsibleAWSError``: AWS's code and message when it wraps one, and its extra results."""
     if error.exception is not None:
@@ -105,4 +109,4 @@ def fail_json_aws_error(module, error):
     module.fail_json(msg=error.message or str(error), **error.kwargs)
 
 
-__all__ = ["AWSErrors", "AnsibleAWSError", "describe", "fail_json_aws_error", "is_boto3_error_code"]
+__all__ = ["ACCESS_DENIED_CODES", "AWSErrors", "AnsibleAWSError", "describe", "fail_json_aws_error", "is_boto3_error_code"]

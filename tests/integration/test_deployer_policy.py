@@ -169,3 +169,33 @@ def test_the_preflight_says_what_it_could_not_check_when_the_simulator_is_denied
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert "could not check" in output and "iam:SimulatePrincipalPolicy" in output and "litellm_preflight_on_unknown" in output
+
+
+def test_the_deployer_policy_playbook_creates_the_policy_as_managed_policies_that_each_fit(account):
+    """playbooks/deployer_policy.yml, run by an administrator: the policy in parts of at most IAM's 6,144 characters,
+    together the whole policy; a second run changes nothing."""
+    done = account.run("deployer_policy.yml", {"litellm_name": "policy"}, user="admin")
+    assert done.returncode == 0, done.stdout[-3000:]
+    iam = account.client("iam")
+    parts = sorted((item for item in iam.list_policies(Scope="Local")["Policies"] if item["PolicyName"].startswith("policy-deployer-")),
+                   key=lambda item: item["PolicyName"])
+    expected = deployer_policy.policy(SHIPPED, "policy", generator.ACCOUNT, generator.REGION)
+    assert [item["PolicyName"] for item in parts] == [f"policy-deployer-{n}" for n in range(1, len(deployer_policy.split(expected)) + 1)]
+    documents = [iam.get_policy_version(PolicyArn=item["Arn"], VersionId=item["DefaultVersionId"])["PolicyVersion"]["Document"]
+                 for item in parts]
+    assert [statement for document in documents for statement in document["Statement"]] == expected["Statement"]
+    assert all(deployer_policy.size(document) <= deployer_policy.MANAGED_POLICY_SIZE for document in documents)
+    again = account.run("deployer_policy.yml", {"litellm_name": "policy"}, user="admin")
+    assert again.returncode == 0 and " changed=0 " in again.stdout, again.stdout[-2000:]
+
+
+def test_with_on_unknown_warn_the_preflight_warns_and_the_run_goes_on(account):
+    account.grant(SHIPPED, without=("iam:SimulatePrincipalPolicy",))
+    try:
+        done = account.run("site.yml", dict(generator.FULL, litellm_name="preflight", litellm_preflight_on_unknown="warn"),
+                           ["--check"])
+    finally:
+        account.grant(SHIPPED)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "[WARNING]" in output and "could not check" in output

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import ansible_runner
 import pytest
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import mask
 
 import dev
 from leaks import LeakScan
@@ -218,10 +219,9 @@ def journey(name: str, step, aws, local: LocalService, extra_values: dict[str, s
 
 
 def masked(text: str, values: dict[str, str]) -> str:
-    """``text`` with each secret value replaced by its description (a failure's output is shown, never a value)."""
-    for what, value in sorted(values.items(), key=lambda item: -len(item[1])):
-        text = text.replace(value, f"<{what}>")
-    return text
+    """``text`` with every secret value masked by the collection's one masking function (a failure's output is shown,
+    never a value)."""
+    return mask(text, list(values.values()))
 
 
 def record_figures(path: str, result: Journey) -> None:

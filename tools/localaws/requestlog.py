@@ -49,8 +49,9 @@ _MUTATING = re.compile(r"^(?:%s)(?=[A-Z]|$)" % "|".join(sorted(set(MUTATING_VERB
 
 
 def mutating(action: str) -> bool:
-    """Whether the AWS action ``action`` (``CreateService``, ``DescribeServices``, ...) changes something."""
-    return bool(_MUTATING.match(action))
+    """Whether the AWS action ``action`` (``CreateService``, ``DescribeServices``, ...) changes something. A request the
+    log could not name (``""``) counts as a change: no checker can prove it a read."""
+    return not action or bool(_MUTATING.match(action))
 
 
 def mutations(entries: list[dict]) -> list[dict]:
