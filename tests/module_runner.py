@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from ansible.module_utils import _internal
 from ansible.module_utils.common import warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -19,12 +21,24 @@ def run_module(main, capsys, check_mode=False, diff=False, **args):
         args["_ansible_check_mode"] = True
     if diff:
         args["_ansible_diff"] = True
-    # A module process starts with no warnings; in one test process they would pile up from earlier runs.
-    warnings._global_warnings.clear()  # pylint: disable=protected-access
-    warnings._global_deprecations.clear()  # pylint: disable=protected-access
-    with patch_module_args(args), pytest.raises(SystemExit):
+    with as_module_process(args), pytest.raises(SystemExit):
         main()
     return json.loads(capsys.readouterr().out)
+
+
+@contextlib.contextmanager
+def as_module_process(args):
+    """Run a module's ``main()`` in this process as in a module process of its own: with ``args``, no warnings left
+    from earlier runs, and not as a controller, even when a test of a filter plugin has imported controller code into
+    this process (ansible-core then routes a module's warnings to the controller's display instead of its result)."""
+    warnings._global_warnings.clear()  # pylint: disable=protected-access
+    warnings._global_deprecations.clear()  # pylint: disable=protected-access
+    controller, _internal.is_controller = _internal.is_controller, False
+    try:
+        with patch_module_args(args):
+            yield
+    finally:
+        _internal.is_controller = controller
 
 
 def refuse(monkeypatch, service, operation, code, message="not allowed", times=None):

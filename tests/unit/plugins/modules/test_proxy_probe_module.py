@@ -9,9 +9,9 @@ import urllib.error
 from email.message import Message
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import proxy_probe
+from module_runner import as_module_process
 
 URL = "https://litellm.test"
 KEY = "sk-module-test-5f4e3d2c1b0a"
@@ -88,7 +88,7 @@ def run(capsys, check_mode=False, **args):
     args.setdefault("interval", 0.01)
     if check_mode:
         args["_ansible_check_mode"] = True
-    with patch_module_args(args), pytest.raises(SystemExit):
+    with as_module_process(args), pytest.raises(SystemExit):
         proxy_probe.main()
     out = capsys.readouterr().out
     assert KEY not in out
