@@ -37,14 +37,13 @@ requests. Requests to moto's ``/moto-api/`` and to ``/_localaws/`` are never fau
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import threading
 import uuid
 from urllib.parse import parse_qs
 
-from localaws.requestlog import RequestLog, describe
+from localaws.requestlog import RequestLog, read_request
 
 FAULTS_PATH = "/_localaws/faults"
 KINDS = ("throttle", "500", "503")
@@ -238,12 +237,7 @@ class Faults:
         mode = self.mode
         if not mode.on or path.startswith(("/moto-api", "/_localaws/")):
             return self.app(environ, start_response)
-        body = b""
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length:
-            body = environ["wsgi.input"].read(length)
-            environ["wsgi.input"] = io.BytesIO(body)
-        service, action = describe(environ, body)
+        service, action, body = read_request(environ)
         if not service or not protocol(environ, service, body):
             return self.app(environ, start_response)
         kind = mode.choose(service, action)

@@ -112,6 +112,22 @@ def describe(environ: dict, body: bytes) -> tuple[str, str]:
     return service, rest_action(signing_name, environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"), query, headers)
 
 
+_REQUEST_KEY = "localaws.request"
+
+
+def read_request(environ: dict) -> tuple[str, str, bytes]:
+    """(service, action, body) of one WSGI request, read and named once: the body is put back for the application, and
+    the answer kept in ``environ`` for every later middleware (the request log and the fault mode both ask)."""
+    if _REQUEST_KEY not in environ:
+        body = b""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length:
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)
+        environ[_REQUEST_KEY] = (*describe(environ, body), body)
+    return environ[_REQUEST_KEY]
+
+
 class RequestLog:
     """WSGI middleware that records each AWS request before moto answers it."""
 
@@ -127,12 +143,7 @@ class RequestLog:
             return self._serve(environ, start_response)
         if path.startswith("/moto-api"):
             return self.app(environ, start_response)
-        body = b""
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length:
-            body = environ["wsgi.input"].read(length)
-            environ["wsgi.input"] = io.BytesIO(body)
-        service, action = describe(environ, body)
+        service, action, _body = read_request(environ)
         entry = {"time": self.clock(), "service": service, "action": action, "status": 0}
         with self._lock:
             self.entries.append(entry)
