@@ -51,6 +51,12 @@ def left_of(aws, name):
               if g["ReplicationGroupId"] == f"{name}-redis"]
     found += [f"cache subnet group {g['CacheSubnetGroupName']}" for g in cache.describe_cache_subnet_groups()["CacheSubnetGroups"]
               if g["CacheSubnetGroupName"] == f"{name}-redis"]
+    # The final snapshot teardown takes of the DB instance (<name>-database-final-<stamp>) is kept on purpose: not listed.
+    rds = aws("rds")
+    found += [f"db instance {i['DBInstanceIdentifier']}" for i in rds.describe_db_instances()["DBInstances"]
+              if i["DBInstanceIdentifier"] == f"{name}-database"]
+    found += [f"db subnet group {g['DBSubnetGroupName']}" for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]
+              if g["DBSubnetGroupName"] == f"{name}-database"]
     efs = aws("efs")
     for fs in efs.describe_file_systems()["FileSystems"]:
         if {"Key": "litellm-deployment", "Value": name} in fs.get("Tags", []):
@@ -74,7 +80,7 @@ def shape(aws, name: str) -> Counter:
     for label in left_of(aws, name):
         kind = _kind(label)
         if kind in ("secret", "security group", "role", "log group", "load balancer", "target group", "replication group",
-                    "cache subnet group", "cluster"):
+                    "cache subnet group", "db instance", "db subnet group", "cluster"):
             found[f"{kind} {label[len(kind) + 1:].replace(name, '<name>')}"] += 1
         elif kind == "bucket":
             found["bucket"] += 1

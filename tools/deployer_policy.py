@@ -39,10 +39,11 @@ EXAMPLE = {"name": "litellm", "account": "123456789012", "region": "us-east-1"}
 ACCOUNT, REGION = "123456789012", "us-east-1"
 ADMINISTRATOR = "arn:aws:iam::aws:policy/AdministratorAccess"
 
-# Two deployments cover every optional part: EFS config with a created Redis, autoscaling, an alarm topic and the
-# preflight; S3
-# config with a database (the migrations task), an existing Redis and no autoscaling.
-FULL = {"litellm_name": "policy", "cloudwatch_alarm_emails": ["ops@example.com"], "litellm_preflight": True}
+# Two deployments cover every optional part: EFS config with a created Redis, a created database, autoscaling, an alarm
+# topic and the preflight; S3 config with an existing database (the migrations task), an existing Redis and no
+# autoscaling.
+FULL = {"litellm_name": "policy", "cloudwatch_alarm_emails": ["ops@example.com"], "litellm_preflight": True,
+        "litellm_database": "create"}
 LEAN = {"litellm_name": "policylean", "litellm_config_mode": "s3",
         "litellm_database_url": "postgresql://litellm:policy-pass-0123@db.internal:5432/litellm",
         "litellm_redis": "existing", "litellm_redis_host": "cache.internal", "litellm_redis_password": "redis-pass-0123456789",
@@ -53,14 +54,15 @@ def scenarios() -> list[tuple[str, str, dict, list[str], bool]]:
     """(label, playbook, extra vars, options, must succeed) in the order they run."""
     unreachable = f"http://127.0.0.1:{free_port()}"
     return [
-        ("site: EFS config, created Redis, autoscaling, alarm topic", "site.yml", FULL, [], True),
+        ("site: EFS config, created Redis and database, autoscaling, alarm topic", "site.yml", FULL, [], True),
         ("site again: the no-op rerun", "site.yml", FULL, [], True),
         ("site --check on the converged stack", "site.yml", FULL, ["--check"], True),
-        ("site: S3 config, database and migrations, existing Redis, no autoscaling", "site.yml", LEAN, [], True),
+        ("site: S3 config, existing database and migrations, existing Redis, no autoscaling", "site.yml", LEAN, [], True),
         ("the gate failing into its diagnostics", "site.yml",
          dict(FULL, litellm_endpoint_url=unreachable, litellm_gate_timeout=5), [], False),
         ("teardown of the S3-config deployment", "teardown.yml", LEAN, [], True),
-        ("teardown of the EFS-config deployment, its file system too", "teardown.yml", dict(FULL, efs_config_teardown_delete_file_system=True), [], True),
+        ("teardown of the EFS-config deployment, its file system and database too", "teardown.yml",
+         dict(FULL, efs_config_teardown_delete_file_system=True, database_teardown_delete_instance=True), [], True),
     ]
 
 

@@ -102,6 +102,9 @@ _CACHE_NODES = _arn("elasticache", "cluster:{name}-redis-*")
 _FILE_SYSTEMS = (_arn("elasticfilesystem", "file-system/*"), _arn("elasticfilesystem", "access-point/*"))
 _LOG_GROUP = (_arn("logs", "log-group:/ecs/{name}"), _arn("logs", "log-group:/ecs/{name}:*"))
 _SECURITY_GROUPS = _arn("ec2", "security-group/*")
+_DB_INSTANCE = _arn("rds", "db:{name}-database")
+_DB_SUBNET_GROUP = _arn("rds", "subgrp:{name}-database")
+_DB_FINAL_SNAPSHOTS = _arn("rds", "snapshot:{name}-database-final-*")
 
 
 def _service_linked_role(service, role_name):
@@ -110,7 +113,7 @@ def _service_linked_role(service, role_name):
     The collection creates the ECS one itself (roles/iam, iam_service_linked_role); the others the services create on
     first use with the caller's permission (``IMPLIED``).
     """
-    words = {"ecs.amazonaws.com": "Ecs", "elasticache.amazonaws.com": "ElastiCache",
+    words = {"ecs.amazonaws.com": "Ecs", "elasticache.amazonaws.com": "ElastiCache", "rds.amazonaws.com": "Rds",
              "elasticloadbalancing.amazonaws.com": "ElasticLoadBalancing", "elasticfilesystem.amazonaws.com": "Efs",
              "ecs.application-autoscaling.amazonaws.com": "ApplicationAutoScalingEcs"}
     return Statement(f"IamCreateThe{words[service]}ServiceLinkedRole", ("iam:CreateServiceLinkedRole",),
@@ -293,6 +296,22 @@ STATEMENTS = (
               why="the failure diagnostics (ecs_service_diagnostics) read the proxy's last log lines"),
     Statement("LogsReadTheTagsOfEveryLogGroup", ("logs:ListTagsForResource",), (_arn("logs", "log-group:*"),),
               why=_EVERY.format(what="log group", why="DescribeLogGroups has no tag filter")),
+    # RDS: the instance and its DB subnet group are <name>-database; a final snapshot <name>-database-final-<time>.
+    Statement("RdsCreateTheInstance", ("rds:CreateDBInstance",),
+              (_DB_INSTANCE, _DB_SUBNET_GROUP, _arn("rds", "og:default:postgres-*"), _arn("rds", "pg:default.postgres*")),
+              why="the instance uses its engine's default option and parameter groups, which are AWS's"),
+    Statement("RdsOnTheDeploymentsInstance", ("rds:DeleteDBInstance", "rds:ModifyDBInstance"), (_DB_INSTANCE,)),
+    Statement("RdsOnTheDeploymentsSubnetGroup",
+              ("rds:CreateDBSubnetGroup", "rds:DeleteDBSubnetGroup", "rds:ModifyDBSubnetGroup"), (_DB_SUBNET_GROUP,)),
+    Statement("RdsTakeTheFinalSnapshot", ("rds:CreateDBSnapshot",), (_DB_INSTANCE, _DB_FINAL_SNAPSHOTS), implied_only=True,
+              why="teardown deletes a created instance (only when told to) after a final snapshot"),
+    Statement("RdsTagTheDeploymentsResources", ("rds:AddTagsToResource", "rds:RemoveTagsFromResource"),
+              (_DB_INSTANCE, _DB_SUBNET_GROUP, _DB_FINAL_SNAPSHOTS)),
+    Statement("RdsReadEveryInstanceSubnetGroupAndSnapshot",
+              ("rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"),
+              (_arn("rds", "db:*"), _arn("rds", "subgrp:*"), _arn("rds", "snapshot:*")),
+              why=_EVERY.format(what="DB instance, subnet group and snapshot", why="their listings have no tag filter")),
+    _service_linked_role("rds.amazonaws.com", "AWSServiceRoleForRDS"),
     # S3
     Statement("S3ActionsWithoutResourceTypes", ("s3:ListAllMyBuckets",), _ANY, why=_NO_RESOURCE_TYPE),
     Statement("S3OnTheConfigBucket",
@@ -361,6 +380,11 @@ IMPLIED = {
     "elasticloadbalancing:CreateTargetGroup": (("elasticloadbalancing:AddTags", None),),
     "elasticache:CreateReplicationGroup": (("elasticache:AddTagsToResource", None), _slr("elasticache.amazonaws.com")),
     "elasticache:CreateCacheSubnetGroup": (("elasticache:AddTagsToResource", None),),
+    # RDS authorizes tags given at creation as rds:AddTagsToResource, creates its service-linked role with the first
+    # instance, and a final snapshot on deletion as rds:CreateDBSnapshot (RDS User Guide, IAM for RDS).
+    "rds:CreateDBInstance": (("rds:AddTagsToResource", None), _slr("rds.amazonaws.com")),
+    "rds:CreateDBSubnetGroup": (("rds:AddTagsToResource", None),),
+    "rds:DeleteDBInstance": (("rds:CreateDBSnapshot", "RdsTakeTheFinalSnapshot"),),
     "elasticfilesystem:CreateFileSystem": (("elasticfilesystem:TagResource", "EfsTagNewFileSystemsAndAccessPoints"),
                                            _slr("elasticfilesystem.amazonaws.com")),
     "elasticfilesystem:CreateAccessPoint": (("elasticfilesystem:TagResource", "EfsTagNewFileSystemsAndAccessPoints"),),

@@ -13,7 +13,7 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import tim
 
 # The service keys of the module's ``services`` option, in the order they are read: ECS before Application Auto
 # Scaling, whose resource ids are built from the ECS clusters and services found.
-SERVICES = ("iam", "secretsmanager", "ecs", "application-autoscaling", "elbv2", "ec2", "efs", "elasticache", "logs", "cloudwatch", "s3")
+SERVICES = ("iam", "secretsmanager", "ecs", "application-autoscaling", "elbv2", "ec2", "efs", "elasticache", "rds", "logs", "cloudwatch", "s3")
 
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import ACCESS_DENIED_CODES  # noqa: F401  pylint: disable=unused-import
 
@@ -24,6 +24,10 @@ ECS_NAMESPACE = "ecs"
 PENDING_DELETION = "scheduled_for_deletion"
 # The suffix of the name the redis role gives a deployment's ElastiCache replication group and its cache subnet group.
 REDIS_SUFFIX = "-redis"
+# The suffix of the name of a deployment's RDS DB instance and DB subnet group, and the infix of the final snapshot
+# teardown takes when it deletes the instance (``NAME-database-final-YYYYMMDDHHMMSS``).
+DATABASE_SUFFIX = "-database"
+FINAL_SNAPSHOT_INFIX = "-final-"
 
 
 def ordered_services(requested):
@@ -35,7 +39,7 @@ def ordered_services(requested):
 def has_tag(tags, key, value):
     """Whether ``tags`` carry exactly ``key: value``, whatever shape the API returned them in.
 
-    A dict (CloudWatch Logs), a list of ``{Key, Value}`` (IAM, Secrets Manager, ELBv2, EC2, EFS, CloudWatch, S3) or a
+    A dict (CloudWatch Logs), a list of ``{Key, Value}`` (IAM, Secrets Manager, ELBv2, EC2, EFS, ElastiCache, RDS, CloudWatch, S3) or a
     list of ``{key, value}`` (ECS); ``None`` has no tags.
     """
     return read_tags(tags).get(key) == value
@@ -265,6 +269,85 @@ def cache_subnet_group_entry(subnet_group, tags, region):
     })
 
 
+def database_name(name):
+    """The name of a deployment's RDS DB instance and DB subnet group."""
+    return f"{name}{DATABASE_SUFFIX}"
+
+
+def is_final_snapshot_of(snapshot_id, name):
+    """Whether ``snapshot_id`` is a final snapshot teardown took of deployment ``name``'s DB instance.
+
+    Exactly ``NAME-database-final-`` and 14 digits, so that a deployment whose name starts with another's is not taken
+    for it. The snapshot carries the instance's tags when CopyTagsToSnapshot was on; this finds it when it was not.
+    """
+    prefix = f"{database_name(name)}{FINAL_SNAPSHOT_INFIX}"
+    stamp = (snapshot_id or "")[len(prefix):]
+    return (snapshot_id or "").startswith(prefix) and len(stamp) == 14 and stamp.isdigit()
+
+
+def is_manual_snapshot(snapshot):
+    """Whether a DescribeDBSnapshots entry is a manual snapshot (automated ones go with their instance)."""
+    return snapshot.get("SnapshotType", "manual") == "manual"
+
+
+def db_instance_entry(instance, region):
+    endpoint = instance.get("Endpoint") or {}
+    return entry("AWS::RDS::DBInstance", instance["DBInstanceIdentifier"], instance.get("DBInstanceArn"), region, {
+        "status": instance.get("DBInstanceStatus", ""),
+        "engine": instance.get("Engine", ""),
+        "engine_version": instance.get("EngineVersion", ""),
+        "instance_class": instance.get("DBInstanceClass", ""),
+        "endpoint": endpoint.get("Address", ""),
+        "port": endpoint.get("Port"),
+        "db_subnet_group": (instance.get("DBSubnetGroup") or {}).get("DBSubnetGroupName", ""),
+        "multi_az": instance.get("MultiAZ", False),
+        "storage_encrypted": instance.get("StorageEncrypted", False),
+        "deletion_protection": instance.get("DeletionProtection", False),
+        "copy_tags_to_snapshot": instance.get("CopyTagsToSnapshot", False),
+        "tags": read_tags(instance.get("TagList")),
+    })
+
+
+def db_subnet_group_entry(subnet_group, tags, region):
+    return entry("AWS::RDS::DBSubnetGroup", subnet_group["DBSubnetGroupName"], subnet_group.get("DBSubnetGroupArn"), region, {
+        "vpc_id": subnet_group.get("VpcId", ""),
+        "status": subnet_group.get("SubnetGroupStatus", ""),
+        "subnet_ids": sorted(item["SubnetIdentifier"] for item in subnet_group.get("Subnets") or [] if item.get("SubnetIdentifier")),
+        "tags": read_tags(tags),
+    })
+
+
+def db_snapshot_entry(snapshot, region):
+    return entry("AWS::RDS::DBSnapshot", snapshot["DBSnapshotIdentifier"], snapshot.get("DBSnapshotArn"), region, {
+        "db_instance": snapshot.get("DBInstanceIdentifier", ""),
+        "status": snapshot.get("Status", ""),
+        "snapshot_type": snapshot.get("SnapshotType", ""),
+        "engine": snapshot.get("Engine", ""),
+        "engine_version": snapshot.get("EngineVersion", ""),
+        "allocated_storage": snapshot.get("AllocatedStorage"),
+        "encrypted": snapshot.get("Encrypted", False),
+        "created": timestamp(snapshot.get("SnapshotCreateTime")) or "",
+        "tags": read_tags(snapshot.get("TagList")),
+    })
+
+
+def db_instance_label(detail):
+    label = f"{detail.get('engine')} {detail.get('engine_version')} {detail.get('instance_class')}, {detail.get('status')}"
+    # Teardown cannot delete an instance with deletion protection on: it is kept, and the line says why.
+    return f"{label}, deletion protection on" if detail.get("deletion_protection") else label
+
+
+def db_snapshot_label(detail):
+    parts = []
+    if detail.get("created"):
+        parts.append(f"created {detail['created']}")
+    if detail.get("db_instance"):
+        parts.append(f"of {detail['db_instance']}")
+    if detail.get("status") not in (None, "", "available"):
+        parts.append(detail["status"])
+    return ", ".join(parts)
+
+
 def log_group_entry(group, tags, region):
     return entry("AWS::Logs::LogGroup", group["logGroupName"], log_group_arn(group), region, {
         "retention_days": group.get("retentionInDays") or 0,
@@ -316,6 +399,9 @@ LABELS = {
     "AWS::ElasticLoadBalancingV2::LoadBalancer": lambda detail: detail.get("dns_name"),
     "AWS::ElastiCache::ReplicationGroup": lambda detail: f"{detail.get('engine')} {detail.get('node_type')}, {detail.get('status')}",
     "AWS::ElastiCache::SubnetGroup": lambda detail: detail.get("vpc_id"),
+    "AWS::RDS::DBInstance": db_instance_label,
+    "AWS::RDS::DBSubnetGroup": lambda detail: detail.get("vpc_id"),
+    "AWS::RDS::DBSnapshot": db_snapshot_label,
 }
 
 

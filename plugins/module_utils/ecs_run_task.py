@@ -9,6 +9,10 @@ Plain functions (no Ansible, no boto3 needed): the module's options become one `
 definition tells which container's exit code decides success and where its log stream is, and a stopped task
 (the waiter's ``task_stopped`` predicate tells it from one still running) is judged by that container's exit
 code. The messages say what failed and what to do next.
+
+Two guards make a run safe to repeat: ``exclusive`` waits (the collection's ``Waiter``, judging by ``family_idle``)
+until no other task of the same family is left running, and ``once`` skips a revision whose own tag records a
+success; ``success_record`` writes that record and ``recorded_success`` reads it back.
 """
 
 from __future__ import annotations
@@ -22,11 +26,23 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service imp
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_service import strategy_request
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.text import timestamp
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import ECS_STOPPED
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import READY
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Verdict
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import short_task_definition
 
 # RunTask startedBy: "Up to 128 letters (uppercase and lowercase), numbers, hyphens (-), forward slash (/), and
 # underscores (_) are allowed" (Amazon ECS API reference, RunTask).
 STARTED_BY = re.compile(r"^[A-Za-z0-9_/-]{1,128}$")
+# ECS tag keys: "1-128 Unicode characters ... letters, numbers, and spaces representable in UTF-8, and the following
+# characters: + - = . _ : / @"; the aws: prefix is reserved (Amazon ECS API reference, Tag).
+TAG_KEY = re.compile(r"^[\w +=.:/@-]{1,128}$")
+# The tag with which once records a success on the task definition revision that succeeded.
+ONCE_TAG = "llmops:succeeded-at"
+# ListTasks filters by one desired status at a time: RUNNING (pending and running tasks) and STOPPED (tasks told to
+# stop, whose containers may still be running until they are STOPPED themselves).
+DESIRED_STATUSES = ("RUNNING", "STOPPED")
 
 
 class RunTaskError(ValueError):
@@ -69,6 +85,15 @@ def run_request(params, task_definition_arn):
     if params.get("tags"):
         request["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
     return request
+
+
+def check_once_tag(key):
+    """Refuse a ``once_tag`` ECS would refuse as a tag key, before anything runs."""
+    if not TAG_KEY.match(key or "") or key.lower().startswith("aws:"):
+        raise RunTaskError(
+            f"once_tag {key!r} is not a valid ECS tag key: 1 to 128 letters, digits, spaces and + - = . _ : / @, not "
+            f"starting with aws:. Change once_tag."
+        )
 
 
 # --- the task definition ---------------------------------------------------------------------------------
@@ -117,6 +142,81 @@ def log_stream(container_definition, task_arn):
         "stream": f"{options['awslogs-stream-prefix']}/{container_definition.get('name')}/{task_id(task_arn)}",
         "region": options.get("awslogs-region"),
     }
+
+
+def family_revision(task_definition):
+    """``family:revision`` of a task definition description."""
+    return f"{task_definition.get('family')}:{task_definition.get('revision')}"
+
+
+# --- once per revision -----------------------------------------------------------------------------------
+
+
+def success_record(when, revision):
+    """The value of the ``once`` tag for a success at ``when`` (a datetime) of ``revision`` (``family:revision``).
+
+    The revision is part of the value because a tag does not stay on its revision: a new revision can be registered
+    with the tags of the latest one (as ``ecs_task_definition`` does without ``tags`` or with ``purge_tags=false``),
+    and a record copied so must not pass for a success of the new revision.
+    """
+    return f"{timestamp(when)} {revision}"
+
+
+def recorded_success(tags, key, revision):
+    """When ``revision`` (``family:revision``) last succeeded, as its tag ``key`` records it; None without a record of its own.
+
+    A value naming another revision (copied with the tags of an earlier one) or without a revision records nothing.
+    """
+    parts = str((tags or {}).get(key) or "").split()
+    if len(parts) == 2 and parts[1] == revision:
+        return parts[0]
+    return None
+
+
+# --- exclusive runs --------------------------------------------------------------------------------------
+
+
+def family_of(task_definition_arn):
+    """``arn:...:task-definition/family:3`` -> ``family``."""
+    return (short_task_definition(task_definition_arn) or "").rsplit(":", 1)[0] or None
+
+
+def still_running(tasks, family):
+    """The tasks of ``family`` that are not STOPPED yet (pending, running or being stopped), oldest first."""
+    found = [task for task in tasks or [] if task and task.get("lastStatus") != ECS_STOPPED
+             and family_of(task.get("taskDefinitionArn")) == family]
+    return sorted(found, key=lambda task: (timestamp(task.get("createdAt")) or "", task.get("taskArn") or ""))
+
+
+def running_text(task):
+    """One running task for a message: its ARN, revision, status, who started it and when."""
+    created = timestamp(task.get("createdAt"))
+    facts = [short_task_definition(task.get("taskDefinitionArn")), task.get("lastStatus"),
+             f"started by {task['startedBy']}" if task.get("startedBy") else "no startedBy", f"created {created}" if created else None]
+    return f"{task.get('taskArn')} ({', '.join(str(fact) for fact in facts if fact)})"
+
+
+def family_idle(tasks):
+    """No other task of a task definition family is left running (``tasks``: those ``still_running`` returned).
+
+    A readiness predicate for ``Waiter``; READY or WAITING, never FAILED (a task that runs on ends by itself or is stopped).
+    """
+    if not tasks:
+        return Verdict(READY, "no other task of the family is running")
+    others = f" and {len(tasks) - 1} more" if len(tasks) > 1 else ""
+    return Verdict(WAITING, f"{running_text(tasks[0])}{others} is still running")
+
+
+def busy_message(tasks, family, cluster, timeout, elapsed):
+    """Another task of the family still ran at the end of the budget: which, that nothing was started, what to do."""
+    first = tasks[0]
+    others = "; also " + "; ".join(running_text(task) for task in tasks[1:]) if len(tasks) > 1 else ""
+    return (
+        f"Another task of the task definition family {family} is still running in cluster {cluster}: {running_text(first)}"
+        f"{others}. With exclusive the module waits until none is left; it waited {elapsed:.0f} s of wait_timeout "
+        f"({timeout} s) and started no task. What to do: let that task finish and run again, raise wait_timeout if it "
+        f"only needs longer, or, if it hangs, stop it with 'aws ecs stop-task --cluster {cluster} --task {task_id(first.get('taskArn'))}'."
+    )
 
 
 # --- judging ---------------------------------------------------------------------------------------------

@@ -10,23 +10,31 @@ the sleep, so every verdict and every wait is tested without a server and withou
 ``llmops.litellm_ecs.proxy_probe`` passes a sender built on ``ansible.module_utils.urls``.
 
 Stages, in order: liveliness, readiness, models, shared_state (``/cache/ping``: the proxy reaches the Redis the
-deployment gave it), chat, load. Each of the first five is polled with the
-collection's one ``Waiter`` until it passes, fails for good, or the total budget is spent; the load stage
-runs once. Answers that retrying cannot fix (key rejected, model unknown, TLS verification failure,
-malformed payload, 404) fail at once; connection errors, timeouts, 5xx, 408 and 429 are retried.
+deployment gave it), chat, keys (with a database: a short-lived virtual key is generated, chatted with, its spend
+seen in the database, and deleted), load. Each of the first six is polled with the collection's one ``Waiter``
+until it passes, fails for good, or the total budget is spent; the load stage runs once. Answers that retrying cannot
+fix (key rejected, model unknown, TLS verification failure, malformed payload, 404, a database error) fail at once;
+connection errors, timeouts, 5xx, 408 and 429 are retried. A proxy that reports its database unreachable is waited
+for ``database_grace`` seconds only.
 
 Facts this relies on (litellm 1.108.7, older shapes accepted): ``/health/liveliness`` answers 200
 ``"I'm alive!"``; ``/health/readiness`` answers ``{"status": "healthy", "db": ...}`` (older releases add
 ``litellm_version``), 503 while the database is down; ``/v1/models`` answers 401 without a key, and a
 wrong key answers 401, or 400 ``No connected db.`` on a proxy without a database; ``/chat/completions``
-answers 400 ``Invalid model name`` for a model it does not serve.
+answers 400 ``Invalid model name`` for a model it does not serve. A proxy whose configured database is unreachable
+answers readiness 503 with ``db`` ``disconnected`` or ``stalled``. ``/key/generate`` answers ``{"key": "sk-..."}``;
+``/key/info?key=<key or its sha256>`` answers ``{"key": ..., "info": {"spend": ...}}``, the spend written to the
+database in batches every ``general_settings.proxy_batch_write_at`` seconds (10 by default); ``/key/delete`` takes
+``{"keys": [...]}`` or ``{"key_aliases": [...]}``.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.client
 import json
+import os
 import re
 import socket
 import ssl
@@ -44,7 +52,8 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import V
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
 
 # The stages, in the order they run.
-STAGES = LIVELINESS, READINESS, MODELS, SHARED_STATE, CHAT, LOAD = ("liveliness", "readiness", "models", "shared_state", "chat", "load")
+STAGES = LIVELINESS, READINESS, MODELS, SHARED_STATE, CHAT, KEYS, LOAD = (
+    "liveliness", "readiness", "models", "shared_state", "chat", "keys", "load")
 
 PASSED = "passed"
 STAGE_FAILED = "failed"
@@ -56,6 +65,9 @@ DETAILS_PATH = "/health/readiness/details"
 CACHE_PING_PATH = "/cache/ping"
 MODELS_PATH = "/v1/models"
 CHAT_PATH = "/chat/completions"
+KEY_GENERATE_PATH = "/key/generate"
+KEY_INFO_PATH = "/key/info"
+KEY_DELETE_PATH = "/key/delete"
 VERSION_HEADER = "x-litellm-version"
 
 # Each pause between polls is BACKOFF times the previous one, from ``interval`` up to ``max_interval``.
@@ -63,6 +75,18 @@ BACKOFF = 1.5
 # A request sent when the budget is (nearly) spent still gets this long to answer.
 MIN_REQUEST_TIMEOUT = 1.0
 EXCERPT_CHARS = 300
+# The delete of the gate's virtual key gets at least this long (up to request_timeout), even when the budget is spent:
+# a key left behind is worse than a probe a few seconds over its timeout.
+CLEANUP_REQUEST_TIMEOUT = 10.0
+
+# The db states of a readiness answer from a proxy whose configured database is unreachable (or its lookups stall).
+DB_UNREACHABLE = ("disconnected", "stalled")
+KEY_ALIAS_PREFIX = "llmops-gate-"
+KEY_CREATOR = "llmops.litellm_ecs gate"
+DURATION = re.compile(r"^[1-9][0-9]*(s|m|h|d|w|mo)$")
+DATABASE_ADVICE = (
+    "Check that the database is running, that its security group admits TCP 5432 from the proxy's tasks, and DATABASE_URL in "
+    "the task definition (host, port, database name, user and password); the proxy's log names the error.")
 
 # Transport failures (no HTTP answer), by kind.
 REFUSED = "refused"
@@ -81,6 +105,8 @@ DEFAULTS = {
     "request_timeout": 30.0,
     "models": [],
     "database": False,
+    "database_name": "",
+    "database_grace": 30.0,
     "require_auth": True,
     "chat": True,
     "chat_models": None,
@@ -88,7 +114,11 @@ DEFAULTS = {
     "chat_expected_content": None,
     "chat_stream": False,
     "chat_max_tokens": None,
+    "keys": True,
+    "keys_duration": "10m",
+    "keys_max_budget": 0.05,
     "load": None,
+    "check_mode": False,
     "headers": {},
 }
 LOAD_DEFAULTS = {"requests": 20, "concurrency": 4, "model": None, "max_error_rate": None, "max_p50": None, "max_p95": None}
@@ -198,6 +228,22 @@ def join_names(names) -> str:
     return ", ".join(names) if names else "(none)"
 
 
+def named(database_name: str) -> str:
+    """`` (<database_name>)`` to follow the words "its database", or '' when the database has no name."""
+    return f" ({database_name})" if database_name else ""
+
+
+def mentions_database(answer: Answer) -> bool:
+    """Whether an HTTP answer's error speaks of the database (``No connected db.``, prisma errors, ...)."""
+    text = f"{error_message(answer)} {excerpt(answer.body, limit=2000)}".lower()
+    return re.search(r"\bdb\b|database|prisma", text) is not None
+
+
+def key_hash(key: str) -> str:
+    """The sha256 of a virtual key, as LiteLLM stores it: /key/info takes it, so the key stays out of access logs."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
 # --- verdicts on single answers ------------------------------------------------------------------------
 
 def transport_verdict(answer: Answer, url: str):
@@ -278,8 +324,11 @@ def db_state(payload: dict) -> str | None:
     return None if db is None else str(db)
 
 
-def judge_readiness(answer: Answer, url: str, database: bool, secrets=()) -> Verdict:
-    """Ready: 200 with a healthy status and, when ``database``, ``db`` reported ``connected``."""
+def judge_readiness(answer: Answer, url: str, database: bool, secrets=(), database_name: str = "") -> Verdict:
+    """Ready: 200 with a healthy status and, when ``database``, ``db`` reported ``connected``.
+
+    A proxy that cannot reach its database yet is WAITING here; ``Probe.readiness`` fails it after ``database_grace``.
+    """
     if answer.status == 503:
         payload = readiness_payload(answer) or {}
         shown = f"db {db_state(payload)}" if db_state(payload) else describe(answer, secrets)
@@ -307,10 +356,26 @@ def judge_readiness(answer: Answer, url: str, database: bool, secrets=()) -> Ver
     if db.lower() == "connected":
         return Verdict(READY, f"status {status}, db connected")
     if db.lower() == "not connected":
+        given = f", although the deployment gave it {database_name}" if database_name else ""
         return Verdict(FAILED, (
-            "the proxy reports db 'Not connected': it has no database configured (no DATABASE_URL). Give it one, "
-            "or set database=false."))
+            f"the proxy reports db 'Not connected': it has no database configured (no DATABASE_URL){given}. Give it one "
+            f"(DATABASE_URL in the task definition), or set database=false."))
     return Verdict(WAITING, f"status {status} but db {db!r} (waiting for 'connected')")
+
+
+def unreachable_db(answer: Answer):
+    """The db state (``disconnected``, ``stalled``) of a readiness answer (503, or 200 with allow_requests_on_db_unavailable)
+    from a proxy that cannot reach its configured database, or None."""
+    if answer.status not in (200, 503):
+        return None
+    state = db_state(readiness_payload(answer) or {})
+    return state if state and state.lower() in DB_UNREACHABLE else None
+
+
+def database_unreachable_verdict(url: str, state: str, seconds: float, grace: float, database_name: str = "") -> Verdict:
+    return Verdict(FAILED, (
+        f"the proxy is up but cannot reach its database{named(database_name)}: {url} has reported db {state!r} for "
+        f"{seconds:.0f} s (database_grace {grace:g} s). {DATABASE_ADVICE}"))
 
 
 def listed_models(answer: Answer):
@@ -462,6 +527,91 @@ def judge_stream(answer: Answer, url: str, model: str, expected: str | None, sec
     return check_content(content, model, expected, "streamed", None, secrets)
 
 
+def judge_key_generate(answer: Answer, url: str, database_name: str = "", secrets=()) -> Verdict:
+    """``/key/generate`` with the master key: 200 with a ``key`` (sk-...). An error about the database fails at once."""
+    if answer.status not in (None, 200, 401, 403) and mentions_database(answer):
+        return Verdict(FAILED, (
+            f"the proxy could not store a virtual key in its database{named(database_name)}: {url} answered "
+            f"{describe(answer, secrets)}. {DATABASE_ADVICE} A database without LiteLLM's tables (failed prisma migrations) "
+            f"answers this way too."))
+    verdict = common_verdict(answer, url, secrets)
+    if verdict is not None:
+        return verdict
+    if key_rejected(answer):
+        return key_rejected_verdict(answer, url, secrets)
+    if answer.status != 200:
+        return Verdict(FAILED, (
+            f"the proxy refused to generate a virtual key: {url} answered {describe(answer, secrets)}. Check keys_duration and "
+            f"keys_max_budget, and the proxy's log; retrying cannot fix this."))
+    ok, value = parse_json(answer)
+    key = value.get("key") if ok and isinstance(value, dict) else None
+    if not isinstance(key, str) or not key.startswith("sk-"):
+        # Never quoted: the body may hold a key in another shape.
+        fields = join_names(sorted(str(name) for name in value)) if ok and isinstance(value, dict) else "not a JSON object"
+        return Verdict(FAILED, f"{url} answered 200 without a virtual key (a \"key\" starting with sk-; fields: {fields}).")
+    return Verdict(READY, "generated")
+
+
+def judge_virtual_key_chat(answer: Answer, url: str, model: str, expected: str | None, alias: str, database_name: str = "",
+                           secrets=()) -> Verdict:
+    """A chat completion with the virtual key the gate just generated: as ``judge_chat``, the key rejected said as such."""
+    if key_rejected(answer):
+        return Verdict(FAILED, (
+            f"the proxy rejected the virtual key {alias} it had just generated ({url} answered {describe(answer, secrets)}), so "
+            f"the task that answered did not find it in its database{named(database_name)}. Check that every task uses the "
+            f"same DATABASE_URL, and the proxy's log."))
+    verdict = judge_chat(answer, url, model, expected, secrets)
+    if verdict.state == READY:
+        return Verdict(READY, f"{verdict.reason} with it")
+    return Verdict(verdict.state, f"with the virtual key {alias}: {verdict.reason}")
+
+
+def key_spend(answer: Answer):
+    """The spend a ``/key/info`` answer reports (``{"info": {"spend": ...}}``), or None when it reports none."""
+    ok, value = parse_json(answer)
+    info = value.get("info") if ok and isinstance(value, dict) else None
+    if not isinstance(info, dict) or "spend" not in info or isinstance(info["spend"], bool):
+        return None
+    try:
+        return float(info["spend"] or 0)
+    except (TypeError, ValueError):
+        return None
+
+
+def judge_key_spend(answer: Answer, url: str, alias: str, database_name: str = "", secrets=()) -> Verdict:
+    """``/key/info`` with the master key: READY once the key's recorded spend is above 0, WAITING while it is 0."""
+    if answer.status == 404:
+        return Verdict(FAILED, (
+            f"the proxy does not find the virtual key {alias} it just generated in its database{named(database_name)}: {url} "
+            f"answered {describe(answer, secrets)}. Check that every task uses the same DATABASE_URL."))
+    if answer.status not in (None, 200, 401, 403) and mentions_database(answer):
+        return Verdict(FAILED, (
+            f"the proxy could not read the virtual key {alias} from its database{named(database_name)}: {url} answered "
+            f"{describe(answer, secrets)}. {DATABASE_ADVICE}"))
+    verdict = common_verdict(answer, url, secrets)
+    if verdict is not None:
+        return verdict
+    if key_rejected(answer):
+        return key_rejected_verdict(answer, url, secrets)
+    if answer.status != 200:
+        return Verdict(FAILED, f"{url} answered {describe(answer, secrets)} about the virtual key {alias}; expected 200 with its info.")
+    spend = key_spend(answer)
+    if spend is None:
+        return Verdict(FAILED, f"{url} answered 200 without the key's info.spend: {excerpt(answer.body, secrets)}")
+    if spend > 0:
+        return Verdict(READY, f"spend {spend:g} recorded in the database")
+    return Verdict(WAITING, f"the spend of the virtual key {alias} is still {spend:g} in the database")
+
+
+def judge_key_delete(answer: Answer, url: str, secrets=()) -> Verdict:
+    verdict = common_verdict(answer, url, secrets)
+    if verdict is not None:
+        return verdict
+    if answer.status == 200:
+        return Verdict(READY, "deleted")
+    return Verdict(FAILED, f"{url} answered {describe(answer, secrets)}")
+
+
 def cache_ping_state(answer: Answer) -> dict:
     """What ``/cache/ping`` says about the cache: its type, and the Redis host, port and version where it names them."""
     payload = parse_json(answer)[1]
@@ -563,6 +713,12 @@ def check_settings(settings: dict) -> list:
             errors.append(f"{option} must not hold empty names")
     if settings.get("chat_max_tokens") is not None and settings["chat_max_tokens"] < 1:
         errors.append("chat_max_tokens must be at least 1")
+    if settings["database_grace"] < 0:
+        errors.append(f"database_grace must not be negative, not {settings['database_grace']}")
+    if not DURATION.match(str(settings["keys_duration"])):
+        errors.append(f"keys_duration must be a LiteLLM duration such as 10m, 1h or 30s, not {settings['keys_duration']!r}")
+    if not settings["keys_max_budget"] > 0:
+        errors.append(f"keys_max_budget must be greater than 0, not {settings['keys_max_budget']}")
     load = settings.get("load")
     if load is not None:
         if load["requests"] < 1:
@@ -654,6 +810,9 @@ class Probe:
         self.models = []
         self.load = None
         self.shared_state = None
+        self.keys = None
+        self.virtual_key = None
+        self.unsure_aliases = []
         self.warnings = []
         self.last_error = ""
 
@@ -662,19 +821,23 @@ class Probe:
     def request_timeout(self) -> float:
         return min(self.settings["request_timeout"], max(self.budget.remaining(), MIN_REQUEST_TIMEOUT))
 
-    def headers(self, keyed: bool, json_body: bool = False) -> dict:
+    def headers(self, keyed: bool, json_body: bool = False, bearer=None) -> dict:
         headers = {name: str(value) for name, value in (self.settings.get("headers") or {}).items()
                    if name.lower() != "authorization"}
         headers["Accept"] = "application/json"
         if json_body:
             headers["Content-Type"] = "application/json"
-        if keyed:
+        if bearer:
+            headers["Authorization"] = "Bearer " + bearer
+        elif keyed:
             headers["Authorization"] = "Bearer " + self.settings["master_key"]
         return headers
 
-    def call(self, method: str, path: str, keyed: bool = False, body=None) -> Answer:
+    def call(self, method: str, path: str, keyed: bool = False, body=None, bearer=None, timeout=None) -> Answer:
+        """One request; with ``bearer`` that key instead of the master key, with ``timeout`` that request timeout."""
         data = json.dumps(body).encode("utf-8") if body is not None else None
-        answer = self.send(method, self.url + path, self.headers(keyed, body is not None), data, self.request_timeout())
+        answer = self.send(method, self.url + path, self.headers(keyed, body is not None, bearer), data,
+                           self.request_timeout() if timeout is None else timeout)
         version = answer.header(VERSION_HEADER)
         if version and not self.version:
             self.version = version
@@ -696,7 +859,8 @@ class Probe:
                            max_interval=self.settings["max_interval"])
 
     def record(self, name: str, status: str, attempts: int, seconds: float, detail: str) -> bool:
-        self.stages.append({"name": name, "status": status, "attempts": attempts, "seconds": round(seconds, 3), "detail": detail})
+        self.stages.append({"name": name, "status": status, "attempts": attempts, "seconds": round(seconds, 3),
+                            "detail": mask(detail, self.secrets)})
         return status == PASSED
 
     def gave_up(self, outcome, advice: str) -> str:
@@ -722,19 +886,31 @@ class Probe:
             "Check that the proxy runs and that url reaches it (DNS, security groups, target health), or raise timeout."))
 
     def readiness(self) -> bool:
+        """Polled until ready; a proxy that reports its database unreachable fails ``database_grace`` s after it first did."""
         url = self.url + READINESS_PATH
+        database, name, grace = self.settings["database"], self.settings["database_name"], self.settings["database_grace"]
         started = self.clock()
+        unreachable_since = []
 
         def judge(answer):
-            verdict = judge_readiness(answer, url, self.settings["database"], self.secrets)
+            verdict = judge_readiness(answer, url, database, self.secrets, name)
             if verdict.state == READY:
                 self.version = self.version or readiness_version(answer)
+            state = unreachable_db(answer) if database and verdict.state == WAITING else None
+            if state:
+                if not unreachable_since:
+                    unreachable_since.append(self.clock())
+                seconds = self.clock() - unreachable_since[0]
+                if seconds >= grace:
+                    return database_unreachable_verdict(url, state, seconds, grace, name)
+                return Verdict(WAITING, f"{verdict.reason}; the proxy cannot reach its database{named(name)} (for {seconds:.0f} s of "
+                                        f"database_grace {grace:g} s)")
             return verdict
 
         outcome = self.poll(lambda: self.call("GET", READINESS_PATH), judge)
         return self.finish(READINESS, outcome, started, (
-            "A proxy with a database is ready only once the database is connected; check the proxy's log and its database, "
-            "or raise timeout."))
+            f"A proxy with a database is ready only once the database{named(name)} is connected; check the proxy's log and its "
+            f"database, or raise timeout."))
 
     def models_stage(self) -> bool:
         url = self.url + MODELS_PATH
@@ -815,6 +991,118 @@ class Probe:
             answers.append(outcome.reason)
         return self.record(CHAT, PASSED, attempts, self.clock() - started, "; ".join(answers))
 
+    def keys_stage(self) -> bool:
+        """The database serves key management: a short-lived virtual key is generated, chatted with, its spend seen in the
+        database, and always deleted again."""
+        started = self.clock()
+        self.keys = {"alias": None, "model": self.settings["chat_models"][0], "generated": False, "spend": None, "deleted": False}
+        attempts, found, failure = 0, [], None
+        try:
+            for step in (self.key_generate, self.key_chat, self.key_spend):
+                outcome, advice = step()
+                attempts += outcome.polls
+                if not outcome.ready:
+                    failure = outcome.reason if outcome.state == FAILED else self.gave_up(outcome, advice)
+                    break
+                found.append(outcome.reason)
+        finally:
+            attempts += self.key_delete()
+        seconds = self.clock() - started
+        if not self.keys["generated"]:
+            deletion = ""
+        elif self.keys["deleted"]:
+            deletion = "the key was deleted"
+        else:
+            deletion = "the key could NOT be deleted (see the warning)"
+        if failure is None:
+            return self.record(KEYS, PASSED, attempts, seconds, "; ".join(found + [deletion]))
+        if deletion:
+            failure = f"{failure.rstrip('.')} ({deletion})."
+        return self.record(KEYS, STAGE_FAILED, attempts, seconds, failure)
+
+    def key_generate(self):
+        """POST /key/generate (a fresh alias on each attempt); the key becomes a secret the moment it is known."""
+        url = self.url + KEY_GENERATE_PATH
+        name = self.settings["database_name"]
+        duration, budget = self.settings["keys_duration"], self.settings["keys_max_budget"]
+
+        def fetch():
+            alias = KEY_ALIAS_PREFIX + os.urandom(6).hex()
+            self.keys["alias"] = alias
+            body = {"duration": duration, "max_budget": budget, "key_alias": alias, "models": [self.keys["model"]],
+                    "metadata": {"created_by": KEY_CREATOR}}
+            return alias, self.call("POST", KEY_GENERATE_PATH, True, body)
+
+        def judge(value):
+            alias, answer = value
+            verdict = judge_key_generate(answer, url, name, self.secrets)
+            if verdict.state == READY:
+                key = parse_json(answer)[1]["key"]
+                self.secrets.extend([key, key_hash(key)])
+                self.virtual_key = key
+                self.keys["generated"] = True
+                return Verdict(READY, f"virtual key {alias} generated for {self.keys['model']} (duration {duration}, max_budget {budget:g})")
+            if answer.status is None or answer.status >= 500 or answer.status == 200:
+                self.unsure_aliases.append(alias)  # it may have been created although its key never came back
+            return verdict
+
+        outcome = self.poll(fetch, judge)
+        return outcome, f"The proxy could not generate a virtual key; check the proxy's log and its database{named(name)}, or raise timeout."
+
+    def key_chat(self):
+        url = self.url + CHAT_PATH
+        model, alias = self.keys["model"], self.keys["alias"]
+        judge = functools.partial(judge_virtual_key_chat, url=url, model=model, expected=self.settings.get("chat_expected_content"),
+                                  alias=alias, database_name=self.settings["database_name"], secrets=self.secrets)
+        outcome = self.poll(lambda: self.call("POST", CHAT_PATH, body=self.chat_body(model), bearer=self.virtual_key), judge)
+        return outcome, (f"The chat with the virtual key {alias} kept failing although the master key's passed; check the proxy's "
+                         f"log, or raise timeout.")
+
+    def key_spend(self):
+        """GET /key/info (with the key's hash) until the spend of the chat is in the database."""
+        path = f"{KEY_INFO_PATH}?key={key_hash(self.virtual_key)}"
+        url = self.url + KEY_INFO_PATH
+        alias, name = self.keys["alias"], self.settings["database_name"]
+        started = self.clock()
+
+        def judge(answer):
+            verdict = judge_key_spend(answer, url, alias, name, self.secrets)
+            if answer.status == 200 and key_spend(answer) is not None:
+                self.keys["spend"] = key_spend(answer)
+            if verdict.state == READY:
+                return Verdict(READY, f"{verdict.reason} after {self.clock() - started:.1f} s")
+            return verdict
+
+        outcome = self.poll(lambda: self.call("GET", path, True), judge)
+        return outcome, (
+            f"The key's spend never reached the database{named(name)}: LiteLLM writes spend in batches every "
+            f"general_settings.proxy_batch_write_at seconds (10 by default), so raise timeout if that is longer; a model "
+            f"without a price (model_info input_cost_per_token, output_cost_per_token) costs nothing; the proxy's log shows "
+            f"failed spend writes.")
+
+    def key_delete(self) -> int:
+        """Delete the gate's virtual key (a warning naming its alias when that fails); returns the attempts made."""
+        timeout = min(self.settings["request_timeout"], max(self.budget.remaining(), CLEANUP_REQUEST_TIMEOUT))
+        attempts = 0
+        if self.unsure_aliases:  # best effort: keys that may exist although their generate got no clear answer
+            self.call("POST", KEY_DELETE_PATH, True, {"key_aliases": list(self.unsure_aliases)}, timeout=timeout)
+            attempts += 1
+        if not self.virtual_key:
+            return attempts
+        url = self.url + KEY_DELETE_PATH
+        key, alias = self.virtual_key, self.keys["alias"]
+        waiter = Waiter(lambda: self.call("POST", KEY_DELETE_PATH, True, {"keys": [key]}, timeout=timeout),
+                        lambda answer: judge_key_delete(answer, url, self.secrets), clock=self.clock, sleep=self.sleep)
+        outcome = waiter.wait(timeout=self.budget.remaining(), interval=self.settings["interval"], backoff=BACKOFF,
+                              max_interval=self.settings["max_interval"])
+        self.keys["deleted"] = outcome.ready
+        if not outcome.ready:
+            self.warnings.append(mask(
+                f"The gate could not delete its virtual key {alias} ({outcome.reason.rstrip('.')}): it stays valid until it "
+                f"expires ({self.settings['keys_duration']} after it was made) and can spend up to {self.settings['keys_max_budget']:g}. "
+                f"Delete it with POST {KEY_DELETE_PATH} {{\"key_aliases\": [\"{alias}\"]}} and the master key.", self.secrets))
+        return attempts + outcome.polls
+
     def load_stage(self) -> bool:
         limits = self.settings["load"]
         model, requests, concurrency = limits["model"], limits["requests"], min(limits["concurrency"], limits["requests"])
@@ -863,6 +1151,7 @@ class Probe:
             (MODELS, self.models_stage, None),
             (SHARED_STATE, self.shared_state_stage, self.shared_state_skip_reason()),
             (CHAT, self.chat_stage, self.chat_skip_reason()),
+            (KEYS, self.keys_stage, self.keys_skip_reason()),
             (LOAD, self.load_stage, None if self.settings.get("load") else "no load option given"),
         ]
         failed = None
@@ -882,6 +1171,19 @@ class Probe:
             return "no model to chat with: set models or chat_models"
         return None
 
+    def keys_skip_reason(self):
+        if not self.settings["database"]:
+            return "database=false: a proxy without a database has no virtual keys"
+        if not self.settings["keys"]:
+            return "keys=false"
+        if not self.settings["chat"]:
+            return "chat=false: the stage chats with the virtual key it generates"
+        if not self.settings["chat_models"]:
+            return "no model to chat with: set models or chat_models"
+        if self.settings["check_mode"]:
+            return "check mode: the stage would create a virtual key"
+        return None
+
     def result(self, failed) -> dict:
         result = {
             "url": self.url,
@@ -897,11 +1199,13 @@ class Probe:
             result["load"] = self.load
         if self.shared_state is not None:
             result["shared_state"] = self.shared_state
-        result["summary"] = summary(result, self.settings)
+        if self.keys is not None:
+            result["keys"] = dict(self.keys)
+        result["summary"] = summary(result, self.settings, self.secrets)
         return result
 
 
-def summary(result: dict, settings: dict) -> str:
+def summary(result: dict, settings: dict, secrets=()) -> str:
     """One paragraph for a human: what passed, what failed and why, what was not run."""
     version = f" (LiteLLM {result['version']})" if result.get("version") else ""
     stages = result["stages"]
@@ -929,4 +1233,4 @@ def summary(result: dict, settings: dict) -> str:
             text += f" Not run: {', '.join(not_run)}."
     for warning in result.get("warnings") or []:
         text += " " + warning
-    return mask(text, [settings.get("master_key")])
+    return mask(text, [settings.get("master_key"), *secrets])

@@ -24,8 +24,15 @@ description:
     service of those clusters and for a service named O(name) in each of them (in a cluster named O(name) when no
     tagged cluster is left or C(ecs) is not in O(services)); ELBv2 load balancers and target groups; EC2 security
     groups; EFS file systems with their mount targets and access points; ElastiCache replication groups and cache subnet
-    groups, tagged or named C(NAME-redis) (the name the redis role gives both); CloudWatch Logs log groups; CloudWatch
-    metric and composite alarms and dashboards; S3 buckets in the region.
+    groups, tagged or named C(NAME-redis) (the name the redis role gives both); RDS DB instances, DB subnet groups
+    tagged or named C(NAME-database), and manual DB snapshots (such as the final snapshot
+    C(NAME-database-final-YYYYMMDDHHMMSS) teardown takes when it deletes the instance); CloudWatch Logs log groups;
+    CloudWatch metric and composite alarms and dashboards; S3 buckets in the region.
+  - >-
+    An RDS DB instance or snapshot belongs to the deployment when its tags (which DescribeDBInstances and
+    DescribeDBSnapshots return) carry the deployment's; a final snapshot named C(NAME-database-final-) and 14 digits
+    is listed even without them (an instance whose CopyTagsToSnapshot was off leaves an untagged one). An instance with
+    deletion protection on, which teardown keeps, says so in its RV(summary) line.
   - A secret scheduled for deletion is listed in RV(pending_deletion), not in RV(resources), since it can still be
     restored until its deletion date.
   - A service that the credentials may not read (an access denied error) gives a warning and an entry in
@@ -51,8 +58,8 @@ options:
         resource ids come from the ECS clusters and services found).
     type: list
     elements: str
-    choices: [iam, secretsmanager, ecs, application-autoscaling, elbv2, ec2, efs, elasticache, logs, cloudwatch, s3]
-    default: [iam, secretsmanager, ecs, application-autoscaling, elbv2, ec2, efs, elasticache, logs, cloudwatch, s3]
+    choices: [iam, secretsmanager, ecs, application-autoscaling, elbv2, ec2, efs, elasticache, rds, logs, cloudwatch, s3]
+    default: [iam, secretsmanager, ecs, application-autoscaling, elbv2, ec2, efs, elasticache, rds, logs, cloudwatch, s3]
   dashboard_prefix:
     description:
       - The prefix of the names of the deployment's CloudWatch dashboards (dashboards carry no tag the API can filter
@@ -71,11 +78,12 @@ notes:
     C(elasticloadbalancing:DescribeTargetGroups), C(elasticloadbalancing:DescribeTags),
     C(ec2:DescribeSecurityGroups), C(elasticfilesystem:DescribeFileSystems), C(elasticfilesystem:DescribeMountTargets),
     C(elasticfilesystem:DescribeAccessPoints), C(elasticache:DescribeReplicationGroups),
-    C(elasticache:DescribeCacheSubnetGroups), C(elasticache:ListTagsForResource), C(logs:DescribeLogGroups), C(logs:ListTagsForResource),
+    C(elasticache:DescribeCacheSubnetGroups), C(elasticache:ListTagsForResource), C(rds:DescribeDBInstances),
+    C(rds:DescribeDBSubnetGroups), C(rds:DescribeDBSnapshots), C(rds:ListTagsForResource), C(logs:DescribeLogGroups), C(logs:ListTagsForResource),
     C(cloudwatch:DescribeAlarms), C(cloudwatch:ListTagsForResource), C(cloudwatch:ListDashboards),
     C(s3:ListAllMyBuckets) and C(s3:GetBucketTagging); only those of the services in O(services) are used.
-  - IAM roles, ElastiCache groups, log groups, alarms, task definitions and S3 buckets cannot be filtered by tag, so their tags are read
-    one resource at a time; in an account with many of them this takes one API call each.
+  - IAM roles, ElastiCache groups, RDS DB subnet groups, log groups, alarms, task definitions and S3 buckets cannot be filtered by tag,
+    so their tags are read one resource at a time; in an account with many of them this takes one API call each.
   - S3 buckets are those whose region is the module's region.
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -124,7 +132,7 @@ resources:
   elements: dict
   contains:
     type:
-      description: The resource type, named as CloudFormation names it.
+      description: The resource type, named as CloudFormation names it (an RDS DB snapshot as AWS Config does, C(AWS::RDS::DBSnapshot)).
       type: str
       returned: always
       sample: AWS::EC2::SecurityGroup
@@ -151,7 +159,11 @@ resources:
         - For an IAM role C(path), C(inline_policies) (names) and C(managed_policies) (ARNs); for an ECS service
           C(cluster), C(status), C(desired_count), C(running_count) and C(task_definition); for a security group
           C(group_name), C(vpc_id) and C(description); for an ElastiCache replication group C(status), C(engine),
-          C(node_type) and C(member_clusters); for a cache subnet group C(vpc_id) and C(subnet_ids).
+          C(node_type) and C(member_clusters); for a cache subnet group C(vpc_id) and C(subnet_ids); for an RDS DB
+          instance C(status), C(engine), C(engine_version), C(instance_class), C(endpoint), C(port), C(db_subnet_group),
+          C(multi_az), C(storage_encrypted), C(deletion_protection) and C(copy_tags_to_snapshot); for a DB subnet group
+          C(vpc_id), C(status) and C(subnet_ids); for a DB snapshot C(db_instance), C(status), C(snapshot_type), C(engine),
+          C(engine_version), C(allocated_storage), C(encrypted) and C(created) (ISO 8601, UTC).
       type: dict
       returned: always
       sample: {group_name: litellm-alb, vpc_id: vpc-0123456789abcdef0, description: ALB, tags: {litellm-deployment: litellm}}
@@ -221,6 +233,8 @@ summary:
   sample:
     - AWS::EC2::SecurityGroup sg-0123456789abcdef0 (litellm-alb)
     - AWS::ECS::Service litellm (cluster litellm, ACTIVE)
+    - AWS::RDS::DBInstance litellm-database (postgres 16.4 db.t4g.micro, available, deletion protection on)
+    - AWS::RDS::DBSnapshot litellm-database-final-20250601100000 (created 2025-06-01T10:00:05Z, of litellm-database)
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -237,11 +251,17 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_reso
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import cluster_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import cluster_name_of
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import dashboard_entry
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import database_name
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import db_instance_entry
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import db_snapshot_entry
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import db_subnet_group_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import file_system_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import for_resource_ids
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import has_tag
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import is_final_snapshot_of
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import is_live_file_system
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import is_live_service
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import is_manual_snapshot
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import is_pending_deletion
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import load_balancer_entry
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.deployment_resources import log_group_arn
@@ -449,6 +469,29 @@ class DeploymentReader:
                     continue  # deleted since it was listed
                 if item[name_key] == own or self.tagged(tags):
                     self.resources.append(make_entry(item, tags, self.region))
+
+    # RDS
+    def read_rds(self):
+        """DB instances and manual DB snapshots tagged for the deployment (their answers carry their tags), its final
+        snapshots by name, and DB subnet groups tagged or named as the deployment's database is."""
+        client = self.client("rds")
+        for instance in paginate(client, "describe_db_instances").get("DBInstances", []):
+            if self.tagged(instance.get("TagList")):
+                self.resources.append(db_instance_entry(instance, self.region))
+        own = database_name(self.name)
+        for subnet_group in paginate(client, "describe_db_subnet_groups").get("DBSubnetGroups", []):
+            arn = subnet_group.get("DBSubnetGroupArn")
+            try:
+                tags = client.list_tags_for_resource(ResourceName=arn).get("TagList", []) if arn else []
+            except is_boto3_error_code("DBSubnetGroupNotFoundFault"):
+                continue  # deleted since it was listed
+            if subnet_group["DBSubnetGroupName"] == own or self.tagged(tags):
+                self.resources.append(db_subnet_group_entry(subnet_group, tags, self.region))
+        for snapshot in paginate(client, "describe_db_snapshots", SnapshotType="manual").get("DBSnapshots", []):
+            if not is_manual_snapshot(snapshot):
+                continue
+            if self.tagged(snapshot.get("TagList")) or is_final_snapshot_of(snapshot["DBSnapshotIdentifier"], self.name):
+                self.resources.append(db_snapshot_entry(snapshot, self.region))
 
     # CloudWatch Logs
     def read_logs(self):

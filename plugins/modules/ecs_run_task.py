@@ -21,9 +21,18 @@ description:
     stream), when the task stopped without an exit code (it failed to start, for example with
     C(CannotPullContainerError)), when C(RunTask) started no task (quoting its C(failures)), and when the budget is
     spent - the task is then left running, and the message says how to stop it.
-  - B(Not idempotent.) Every run starts a task and reports C(changed=true); the playbook decides when a task should
-    run. A role gates it with a condition, for example runs the migration task only when the task definition changed
-    (a new image or a new configuration), with a C(when) on the registered result of the task that registers it.
+  - B(One at a time.) With O(exclusive=true) the module first waits, within the same O(wait_timeout), until no other
+    task of the task definition's family is left in the cluster that has not C(STOPPED) (pending, running, or told to
+    stop but not stopped yet), whoever started it; it fails naming the task still running at the end of the budget,
+    and starts nothing then. ECS has no lock, so two runs that look at the same instant can both start; the check
+    narrows the window of a parallel run, it does not close it (LiteLLM's Prisma migrations take a database lock too).
+  - B(Once per revision.) With O(once=true) a run that succeeded is recorded on the task definition revision itself,
+    with the tag O(once_tag) (C(TagResource)) whose value is the time the task stopped and the revision,
+    C(2025-01-31T12:00:00Z litellm-migrations:7); a revision that carries its own record is not run again (C(changed=false),
+    RV(done_at) says when it succeeded). A revision registered later - a new image, new settings - has no record of its
+    own and runs; so does one whose last run failed. O(force=true) runs a recorded revision anyway (and records it again).
+  - B(Not idempotent) without O(once) - every run starts a task and reports C(changed=true), and the playbook decides when
+    a task should run.
 author:
   - llmops maintainers (!UNKNOWN)
 options:
@@ -94,7 +103,8 @@ options:
     type: dict
   started_by:
     description:
-      - The C(startedBy) value of the task, shown by ECS and usable as a C(ListTasks) filter.
+      - The C(startedBy) value of the task, shown by ECS and usable as a C(ListTasks) filter; the message of
+        O(exclusive) names it for the task it waited for.
       - ECS allows up to 128 letters, digits, hyphens, forward slashes and underscores (no dots); the module checks
         this before it runs anything.
     type: str
@@ -122,6 +132,37 @@ options:
         so a quick change is seen within a second or two and a long one is polled at most this often.
     type: int
     default: 10
+  exclusive:
+    description:
+      - Before starting, wait until no other task of the same task definition family (any revision, whoever started
+        it) is pending or running in the cluster (C(ListTasks) by family and C(DescribeTasks)); fail, naming the
+        task still running and starting nothing, when one is left at the end of O(wait_timeout).
+      - With O(once), a revision whose success was recorded while the module waited (by the run it waited for) is not
+        run again.
+    type: bool
+    default: false
+  once:
+    description:
+      - Run the task definition revision until it has succeeded once. A revision that carries a record of its own
+        success in the tag O(once_tag) is not run (C(changed=false)); after a run whose deciding container exited
+        with code 0 the module records the success there. A failed run records nothing, so the next run tries again.
+      - Overrides are not part of what is recorded; running the same revision with another command needs another
+        O(once_tag).
+      - Needs O(wait=true), as the module records only a success it has seen.
+    type: bool
+    default: false
+  once_tag:
+    description:
+      - The key of the tag in which O(once) records a success on the revision. Its value is the time the task stopped
+        (ISO 8601, UTC) and the revision (C(family:revision)), so a record copied to a new revision with the tags of
+        an earlier one counts for nothing. To mark a revision as done by hand, give it that value.
+    type: str
+    default: llmops:succeeded-at
+  force:
+    description:
+      - With O(once), run the revision even when it carries a record of its own success, and record it again.
+    type: bool
+    default: false
   tags:
     description:
       - Tags of the task, as a dict. ECS does not copy the task definition's tags to the task unless told to, which
@@ -132,19 +173,26 @@ attributes:
   check_mode:
     support: full
     description:
-      - In check mode the module only reads (the cluster and the task definition), reports C(changed=true) and, in
-        RV(request), what it would run; it starts no task.
+      - In check mode the module only reads (the cluster, the task definition and its tags, and with O(exclusive) the
+        family's tasks), reports in RV(request) what it would run and in RV(waited_for) what it would wait for, and
+        C(changed=true), or C(changed=false) when O(once) finds the revision done; it starts no task and tags nothing.
   diff_mode:
     support: none
     description:
       - A one-off task has no before and after to show; the module returns no diff.
   idempotent:
-    support: none
+    support: partial
     description:
-      - Every run starts a task. Gate the module with a condition, for example only when the task definition changed.
+      - With O(once) a revision runs until it has succeeded once, then reports C(changed=false). Without it every run
+        starts a task.
 notes:
-  - Requires C(ecs:DescribeTaskDefinition), C(ecs:RunTask), C(ecs:DescribeTasks), C(ecs:TagResource) with O(tags),
-    and in check mode C(ecs:DescribeClusters). Passing the task's roles needs C(iam:PassRole).
+  - Requires C(ecs:DescribeTaskDefinition), C(ecs:RunTask), C(ecs:DescribeTasks), C(ecs:TagResource) on the task with
+    O(tags) and on the task definition with O(once), C(ecs:ListTasks) with O(exclusive), and in check mode
+    C(ecs:DescribeClusters). Passing the task's roles needs C(iam:PassRole).
+  - When recording a success fails (for example C(ecs:TagResource) is denied on the task definition), the module warns
+    and succeeds; the next run with O(once) runs the revision again.
+  - A module that registers the task definition must not remove the O(once_tag) tag, for example
+    M(llmops.litellm_ecs.ecs_task_definition) with O(llmops.litellm_ecs.ecs_task_definition#module:purge_tags=false).
   - The module fails, in check mode too, when the task definition does not exist.
   - ECS reports a stopped task for at least an hour; a task stopped longer ago is no longer described.
 seealso:
@@ -187,6 +235,22 @@ EXAMPLES = r"""
     wait_timeout: 900
   when: litellm_task_definition is changed
   register: litellm_migration
+
+- name: Run the migrations once per revision of their own task definition, never two at a time
+  llmops.litellm_ecs.ecs_run_task:
+    cluster: litellm
+    task_definition: litellm-migrations:4
+    container_name: migrations
+    network_configuration:
+      subnets: "{{ private_subnet_ids }}"
+    exclusive: true
+    once: true
+    force: "{{ rerun_migrations | default(false) }}"
+  register: litellm_migration
+
+- name: Say when the revision's migrations succeeded
+  ansible.builtin.debug:
+    msg: "Migrated at {{ litellm_migration.done_at }}"
 
 - name: Show where the migration logged
   ansible.builtin.debug:
@@ -316,7 +380,8 @@ container_name:
   type: str
   sample: litellm
 request:
-  description: The C(RunTask) parameters the module sent, or in check mode would send.
+  description:
+    - The C(RunTask) parameters the module sent, or in check mode would send. Empty when O(once) found the revision done.
   returned: always
   type: dict
   sample: {"cluster": "litellm", "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/litellm:7", "count": 1,
@@ -327,33 +392,61 @@ failures:
   type: list
   elements: dict
   sample: [{"arn": "arn:aws:ecs:us-east-1:123456789012:cluster/litellm", "reason": "Capacity is unavailable at this time."}]
+done_at:
+  description:
+    - With O(once), when the revision succeeded (ISO 8601, UTC), as its O(once_tag) tag records it - the earlier success
+      when the run was skipped, the new one after a run that succeeded and was recorded. Null when there is no record.
+  returned: always
+  type: str
+  sample: "2025-01-31T12:02:10Z"
+waited_for:
+  description:
+    - With O(exclusive), the ARNs of the other tasks of the family the module found running and waited for; in check
+      mode, those running now, which a real run would wait for.
+  returned: always
+  type: list
+  elements: str
+  sample: ["arn:aws:ecs:us-east-1:123456789012:task/litellm/5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"]
 seconds:
-  description: How many seconds the run took, starting the task and waiting for it included.
+  description: How many seconds the run took, waiting for other tasks, starting the task and waiting for it included.
   returned: always
   type: float
   sample: 74.2
 """
 
+import datetime
 import time
 import uuid
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import DESIRED_STATUSES
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import ONCE_TAG
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import RunTaskError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import busy_message
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import check_once_tag
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import decisive_container
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import describe_task
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import failures_message
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import family_idle
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import family_revision
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import judge_stopped
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import log_stream
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import recorded_success
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import run_request
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import still_running
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import success_record
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.ecs_run_task import timeout_message
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Budget
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import Waiter
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import waiter_for
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import backing_off
 
@@ -367,7 +460,8 @@ class TaskRunner:
         self.cluster = module.params["cluster"]
         self.client = retries.client(module, "ecs")
         self.budget = Budget(module.params["wait_timeout"], clock=time.monotonic)
-        self.result = dict(changed=False, task={}, log_stream=None, container_name=None, request={}, seconds=0.0)
+        self.result = dict(changed=False, task={}, log_stream=None, container_name=None, request={}, done_at=None, waited_for=[],
+                           seconds=0.0)
 
     def fail(self, msg, **extra):
         self.result.update(extra, seconds=round(self.budget.elapsed(), 1))
@@ -386,15 +480,21 @@ class TaskRunner:
     # --- reading -------------------------------------------------------------------------------------
 
     @AWSErrors.common_error_handler("describe the task definition {name}")
-    def task_definition(self, name):
+    def task_definition(self, name, tags=False):
+        """``(task definition, its tags as a dict)``; the tags are read only when asked for (``{}`` otherwise)."""
         try:
-            return self.client.describe_task_definition(taskDefinition=name)["taskDefinition"]
+            response = self.client.describe_task_definition(taskDefinition=name, **({"include": ["TAGS"]} if tags else {}))
         except is_boto3_error_code("ClientException"):
+            if self.module.check_mode:
+                # A play in check mode registers nothing: the task definition it would register first does not exist yet.
+                self.result["changed"] = True
+                self.exit(msg=f"Check mode: the task definition {name} does not exist yet (the play would register it first); "
+                              f"a task of it would run in cluster {self.cluster}.")
             self.fail(
                 f"The task definition {name} does not exist in region {self.module.region}. Register it first (for example "
                 f"with community.aws.ecs_taskdefinition), or correct task_definition (an ARN, family:revision or a family)."
             )
-        return None
+        return response["taskDefinition"], read_tags(response.get("tags"))
 
     @AWSErrors.common_error_handler("describe the ECS cluster {self.cluster}")
     def check_cluster(self):
@@ -406,6 +506,71 @@ class TaskRunner:
     def describe(self, arn):
         tasks = self.client.describe_tasks(cluster=self.cluster, tasks=[arn], include=["TAGS"])["tasks"]
         return tasks[0] if tasks else None
+
+    @AWSErrors.common_error_handler("list the tasks of the task definition family {family} in cluster {self.cluster}")
+    def family_tasks(self, family):
+        """The tasks of ``family`` in the cluster that have not STOPPED yet, oldest first."""
+        arns = {}
+        try:
+            for desired in DESIRED_STATUSES:
+                for page in self.client.get_paginator("list_tasks").paginate(cluster=self.cluster, family=family, desiredStatus=desired):
+                    arns.update(dict.fromkeys(page.get("taskArns") or []))
+        except is_boto3_error_code("ClusterNotFoundException"):
+            self.missing_cluster()
+        listed = list(arns)
+        tasks = []
+        for start in range(0, len(listed), 100):  # DescribeTasks takes up to 100 tasks
+            tasks.extend(self.client.describe_tasks(cluster=self.cluster, tasks=listed[start:start + 100])["tasks"])
+        return still_running(tasks, family)
+
+    # --- the guards ----------------------------------------------------------------------------------
+
+    def skip_if_done(self, tags, revision):
+        """With once (and without force), end the run unchanged when ``revision`` carries a record of its own success."""
+        params = self.params
+        if not params["once"] or params["force"]:
+            return
+        done = recorded_success(tags, params["once_tag"], revision)
+        if done:
+            self.result.update(changed=False, request={}, done_at=done)
+            self.exit(msg=f"The task definition {revision} already ran to success at {done} (its tag {params['once_tag']}); it is not "
+                          f"run again. Set force=true to run it anyway.")
+
+    def wait_for_others(self, family):
+        """With exclusive: wait until no other task of ``family`` is left running; fail naming one still running at the budget.
+
+        Returns whether there was one to wait for.
+        """
+        seen = {}
+
+        def fetch():
+            running = self.family_tasks(family)
+            seen.update(dict.fromkeys(task["taskArn"] for task in running))
+            return running
+
+        # Not in check mode (which reads once and waits for nothing), so the waiter itself, judging by family_idle.
+        waiter = Waiter(fetch, family_idle, clock=time.monotonic, sleep=time.sleep)
+        outcome = waiter.wait(timeout=self.budget.remaining(), **backing_off(self.params["wait_sleep"]))
+        self.result["waited_for"] = list(seen)
+        if not outcome.ready:
+            self.fail(busy_message(outcome.value, family, self.cluster, self.params["wait_timeout"], self.budget.elapsed()))
+        return bool(seen)
+
+    @AWSErrors.common_error_handler("record the success on the task definition {arn} (tag {key})")
+    def tag(self, arn, key, value):
+        self.client.tag_resource(resourceArn=arn, tags=ansible_dict_to_boto3_tag_list({key: value}, "key", "value"))
+
+    def record(self, arn, revision, task):
+        """With once: record the success of ``revision`` on it; a failure to record is a warning (the task succeeded)."""
+        key = self.params["once_tag"]
+        value = success_record(task.get("stoppedAt") or datetime.datetime.now(datetime.timezone.utc), revision)
+        try:
+            self.tag(arn, key, value)
+        except AnsibleAWSError as e:
+            self.module.warn(f"{e.message}: {e.exception}. The task succeeded, but without this record the next run with once runs "
+                             f"{revision} again. What to do: allow ecs:TagResource on {arn}.")
+            return
+        self.result["done_at"] = recorded_success({key: value}, key, revision)
 
     # --- running -------------------------------------------------------------------------------------
 
@@ -424,36 +589,53 @@ class TaskRunner:
 
     def run(self):
         params = self.params
-        definition = self.task_definition(params["task_definition"])
+        definition, tags = self.task_definition(params["task_definition"], tags=params["once"])
         try:
+            check_once_tag(params["once_tag"])
             container = decisive_container(definition, params["container_name"])
             request = run_request(params, definition["taskDefinitionArn"])
         except RunTaskError as e:
             self.fail(str(e))
-        self.result.update(container_name=container.get("name"), request=request, changed=True)
+        arn, family, revision = definition["taskDefinitionArn"], definition["family"], family_revision(definition)
+        self.result.update(container_name=container.get("name"))
+        self.skip_if_done(tags, revision)
+        self.result["request"] = request
         if self.module.check_mode:
+            self.result["changed"] = True
             self.check_cluster()
-            self.exit()
+            if params["exclusive"]:
+                self.result["waited_for"] = [task["taskArn"] for task in self.family_tasks(family)]
+            running = len(self.result["waited_for"])
+            waits = f" once the tasks of {family} running now ({running}) have stopped" if running else ""
+            self.exit(msg=f"Check mode: a task of {revision} would run in cluster {self.cluster}{waits}.")
 
+        if params["exclusive"] and self.wait_for_others(family):
+            # The run waited for may have run this revision, and recorded its success while this one waited.
+            self.skip_if_done(self.task_definition(arn, tags=params["once"])[1], revision)
+
+        self.result["changed"] = True
         task = self.start(request)
         log = log_stream(container, task.get("taskArn"))
         self.result.update(task=describe_task(task), log_stream=log)
         if not params["wait"]:
             self.exit()
 
-        arn = task["taskArn"]
-        waiter = waiter_for("task_stopped", lambda: self.describe(arn), check_mode=self.module.check_mode, clock=time.monotonic, sleep=time.sleep)
+        task_arn = task["taskArn"]
+        waiter = waiter_for("task_stopped", lambda: self.describe(task_arn), check_mode=self.module.check_mode, clock=time.monotonic,
+                            sleep=time.sleep)
         outcome = waiter.wait(timeout=self.budget.remaining(), **backing_off(params["wait_sleep"]))
         last = outcome.value or task
         self.result["task"] = describe_task(outcome.value) or self.result["task"]
         if outcome.state == FAILED:
-            self.fail(f"Lost track of the one-off ECS task {arn} in cluster {self.cluster}: {outcome.reason}. Look it up in "
+            self.fail(f"Lost track of the one-off ECS task {task_arn} in cluster {self.cluster}: {outcome.reason}. Look it up in "
                       f"the ECS console or with 'aws ecs describe-tasks', and run again if it did not finish.")
         if not outcome.ready:
             self.fail(timeout_message(last, self.cluster, params["wait_timeout"], self.budget.elapsed(), outcome.reason, log))
         ok, message = judge_stopped(last, container.get("name"), log)
         if not ok:
             self.fail(message)
+        if params["once"]:
+            self.record(arn, revision, last)
         self.exit(msg=message)
 
 
@@ -482,6 +664,10 @@ def main():
             ),
             overrides=dict(type="dict"),
             started_by=dict(type="str", default="llmops/litellm_ecs"),
+            exclusive=dict(type="bool", default=False),
+            once=dict(type="bool", default=False),
+            once_tag=dict(type="str", default=ONCE_TAG),
+            force=dict(type="bool", default=False),
             container_name=dict(type="str"),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=900),
@@ -492,6 +678,9 @@ def main():
     )
     if module.params["wait_timeout"] < 0 or module.params["wait_sleep"] < 1:
         module.fail_json(msg="wait_timeout must be 0 or more and wait_sleep 1 or more (seconds).")
+    if module.params["once"] and not module.params["wait"]:
+        module.fail_json(msg="once needs wait=true: the module records a success only once it has seen the task exit with code 0. "
+                             "Set wait=true, or drop once.")
     runner = TaskRunner(module)
     try:
         runner.run()

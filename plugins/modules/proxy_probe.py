@@ -12,12 +12,14 @@ module: proxy_probe
 short_description: Probe a LiteLLM proxy in stages and wait until it serves requests (a post-deploy gate)
 version_added: 0.1.0
 description:
-  - Checks that a LiteLLM proxy at O(url) really serves clients, in six stages run in order. A stage runs only
+  - Checks that a LiteLLM proxy at O(url) really serves clients, in seven stages run in order. A stage runs only
     when every stage before it passed; the others are reported as C(skipped).
   - B(liveliness) - C(GET /health/liveliness) answers 200.
   - B(readiness) - C(GET /health/readiness) answers 200 with a healthy status. With O(database=true) the
     payload's C(db) must be C(connected); a proxy that reports C(Not connected) has no database at all and
-    fails at once. Older payload shapes (with C(litellm_version), C(cache), ...) are accepted.
+    fails at once. A proxy that reports C(disconnected) or C(stalled) (with 503; the proxy is up but cannot reach
+    its database) is waited for O(database_grace) seconds from the first such answer, then the stage fails naming
+    O(database_name) and what to check. Older payload shapes (with C(litellm_version), C(cache), ...) are accepted.
   - B(models) - C(GET /v1/models) with O(master_key) answers 200 and lists every model in O(models); the same
     request without a key must be refused (401/403). A proxy that answers it is open, which fails the stage
     unless O(require_auth=false) (then it is a warning).
@@ -28,10 +30,19 @@ description:
   - B(chat) - C(POST /chat/completions) answers every model in O(chat_models) with non-empty content, which
     contains O(chat_expected_content) when that is set; with O(chat_stream=true) a streamed answer of each
     model is checked too (server-sent events ending with the C([DONE]) event). Skipped with O(chat=false).
+  - B(keys) - only with O(database=true) and O(keys=true) (and a chat model, O(chat=true), not in check mode) - the
+    database serves key management. With O(master_key), C(POST /key/generate) makes a virtual key (alias
+    C(llmops-gate-<random hex>)) for the first chat model that expires after O(keys_duration) and may spend at most
+    O(keys_max_budget); a chat completion with that key must succeed; C(GET /key/info) (with the key's sha256, so the
+    key stays out of access logs) is polled until the key's spend in the database is above 0 (LiteLLM writes spend
+    in batches every C(general_settings.proxy_batch_write_at) seconds, 10 by default). The key is always deleted
+    again (C(POST /key/delete)), also when a step failed; a failed delete is a warning naming the key's alias. An
+    error about the database from C(/key/generate) or C(/key/info) fails at once. The key never appears in a
+    message or in the result.
   - B(load) - only when O(load) is given - O(load.requests) chat requests at O(load.concurrency) parallel
     threads; reports p50 and p95 latency and the error rate, and fails when a threshold in O(load) is
     exceeded.
-  - B(Waiting.) Each of the first five stages is polled until it passes, on a monotonic clock within one
+  - B(Waiting.) Each of the first six stages is polled until it passes, on a monotonic clock within one
     total budget, O(timeout), for the whole probe. The first attempt is immediate; the pause after a failed
     attempt starts at O(interval) and grows 1.5 times per attempt up to O(max_interval). Each request has
     its own timeout, O(request_timeout), cut to what is left of the budget. Connection errors, timeouts and
@@ -41,9 +52,10 @@ description:
     that is not its master key), a model the proxy does not serve (400 C(Invalid model name)), a model
     missing from C(/v1/models), TLS certificate verification failure, a redirect (not followed), 404, and a
     200 whose body is not the expected JSON.
-  - The module only reads; it never changes the proxy, so RV(ignore:changed) is always false. The master
-    key is sent only in the C(Authorization) header and never appears in a message or in the result; key-like
-    words (C(sk-...)) in quoted answers are masked too.
+  - The module only reads, but for the B(keys) stage's virtual key, which it deletes again; RV(ignore:changed) is
+    false unless that key could not be deleted. The master key is sent only in the C(Authorization) header and
+    never appears in a message or in the result, nor does the virtual key; key-like words (C(sk-...)) in quoted
+    answers are masked too.
   - HTTP goes through Ansible's C(ansible.module_utils.urls), so proxies (C(https_proxy), C(no_proxy)), CA
     bundles and client certificates work as in M(ansible.builtin.uri). Redirects and C(~/.netrc) are not used.
 author:
@@ -70,9 +82,23 @@ options:
     default: []
   database:
     description:
-      - Whether the proxy has a database; then readiness requires C(db) to be C(connected).
+      - Whether the proxy has a database; then readiness requires C(db) to be C(connected), and the B(keys) stage
+        (O(keys)) checks that the database serves key management.
     type: bool
     default: false
+  database_name:
+    description:
+      - The database the deployment gave the proxy, as failure messages should name it (for example C(RDS instance
+        litellm-db at litellm-db.abc123.us-east-1.rds.amazonaws.com:5432)). Empty, messages say "its database".
+    type: str
+    default: ""
+  database_grace:
+    description:
+      - With O(database=true), how many seconds readiness keeps waiting once the proxy reports its database
+        C(disconnected) or C(stalled), counted from the first such answer; then the stage fails at once instead of
+        waiting for the whole O(timeout).
+    type: float
+    default: 30
   redis:
     description:
       - The Redis the deployment gave the proxy, as the gate should report it (for example C(ElastiCache litellm-redis at
@@ -115,9 +141,26 @@ options:
       - C(max_tokens) of each chat request. Not sent when not set. Reasoning models spend tokens before they
         answer, so a small value can give an empty answer.
     type: int
+  keys:
+    description:
+      - With O(database=true), whether to run the B(keys) stage - generate a short-lived virtual key, chat with it,
+        see its spend in the database, delete it.
+    type: bool
+    default: true
+  keys_duration:
+    description:
+      - How long the B(keys) stage's virtual key is valid (a LiteLLM duration - C(30s), C(10m), C(1h), ...), should the
+        gate fail to delete it.
+    type: str
+    default: 10m
+  keys_max_budget:
+    description:
+      - The most the B(keys) stage's virtual key may spend (C(max_budget), in the proxy's currency, USD).
+    type: float
+    default: 0.05
   load:
     description:
-      - Run a short load probe after the chat stage - O(load.requests) chat requests to O(load.model) at
+      - Run a short load probe after the chat and keys stages - O(load.requests) chat requests to O(load.model) at
         O(load.concurrency) threads, each bounded by O(request_timeout) and by the budget.
       - Latency percentiles are over the successful requests (linear interpolation between closest ranks);
         the error rate counts failed and unsent requests.
@@ -199,15 +242,16 @@ attributes:
     support: full
     description:
       - The probe only reads (C(GET) and chat completions, which change nothing on the proxy), so it runs fully
-        in check mode and returns the same result.
+        in check mode and returns the same result, but for the B(keys) stage, which is skipped (it would create a
+        virtual key).
   diff_mode:
     support: none
     description: Nothing is changed, so there is nothing to diff.
   idempotent:
     support: full
-    description: The module never changes anything; RV(ignore:changed) is always false.
+    description: The module leaves nothing behind (the keys stage deletes its virtual key again).
 notes:
-  - The chat and load stages send real completions; against real providers they cost tokens. Use mock models
+  - The chat, keys and load stages send real completions; against real providers they cost tokens. Use mock models
     (C(mock_response) in C(litellm_params)) for a free smoke test, or O(chat=false).
 seealso:
   - name: LiteLLM health checks
@@ -234,6 +278,9 @@ EXAMPLES = r"""
     master_key: "{{ litellm_master_key }}"
     models: [gpt-4o-mini]
     database: true
+    database_name: RDS instance litellm-db at litellm-db.abc123.us-east-1.rds.amazonaws.com:5432
+    database_grace: 60
+    keys_max_budget: 0.01
     chat_expected_content: pong
     chat_stream: true
     load:
@@ -276,7 +323,7 @@ stages:
   elements: dict
   contains:
     name:
-      description: C(liveliness), C(readiness), C(models), C(chat) or C(load).
+      description: C(liveliness), C(readiness), C(models), C(shared_state), C(chat), C(keys) or C(load).
       type: str
       sample: readiness
     status:
@@ -306,6 +353,33 @@ shared_state:
   type: dict
   sample: {redis: "ElastiCache litellm-redis at litellm-redis.abc123.use1.cache.amazonaws.com:6379, TLS", cache: redis, reached: true,
            host: litellm-redis.abc123.use1.cache.amazonaws.com, port: 6379, redis_version: 7.2.4}
+keys:
+  description:
+    - What the B(keys) stage did with its virtual key (never the key itself).
+  returned: when the keys stage ran
+  type: dict
+  contains:
+    alias:
+      description: The key's alias (C(llmops-gate-<random hex>)), to find it in the proxy's UI or delete it by hand.
+      type: str
+      sample: llmops-gate-3f9a1c0b7d2e
+    model:
+      description: The model the key was made for and chatted with.
+      type: str
+      sample: gpt-4o-mini
+    generated:
+      description: Whether C(/key/generate) gave a key.
+      type: bool
+      sample: true
+    spend:
+      description: The key's spend last seen in C(/key/info), or null when none was read.
+      type: float
+      sample: 0.000021
+    deleted:
+      description: Whether the key was deleted again (false also when none was generated).
+      type: bool
+      sample: true
+  sample: {alias: llmops-gate-3f9a1c0b7d2e, model: gpt-4o-mini, generated: true, spend: 0.000021, deleted: true}
 version:
   description:
     - The LiteLLM version the proxy reports (readiness payload, C(/health/readiness/details) or the
@@ -454,6 +528,8 @@ def main():
             master_key=dict(type="str", required=True, no_log=True),
             models=dict(type="list", elements="str", default=[]),
             database=dict(type="bool", default=False),
+            database_name=dict(type="str", default=""),
+            database_grace=dict(type="float", default=30),
             redis=dict(type="str"),
             require_auth=dict(type="bool", default=True),
             chat=dict(type="bool", default=True),
@@ -462,6 +538,9 @@ def main():
             chat_expected_content=dict(type="str"),
             chat_stream=dict(type="bool", default=False),
             chat_max_tokens=dict(type="int", no_log=False),
+            keys=dict(type="bool", default=True, no_log=False),
+            keys_duration=dict(type="str", default="10m", no_log=False),
+            keys_max_budget=dict(type="float", default=0.05, no_log=False),
             load=dict(
                 type="dict",
                 options=dict(
@@ -486,7 +565,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    settings = settings_of(module.params)
+    settings = settings_of(dict(module.params, check_mode=module.check_mode))
     errors = check_settings(settings)
     if errors:
         module.fail_json(msg="proxy_probe: invalid options: " + "; ".join(errors), errors=errors)
@@ -496,9 +575,11 @@ def main():
     for warning in warnings:
         module.warn(warning)
     result["warnings_found"] = warnings
+    # Nothing is left behind unless the keys stage could not delete its virtual key.
+    changed = bool(result.get("keys") and result["keys"]["generated"] and not result["keys"]["deleted"])
     if not result["passed"]:
-        module.fail_json(msg=result["summary"], changed=False, **result)
-    module.exit_json(changed=False, **result)
+        module.fail_json(msg=result["summary"], changed=changed, **result)
+    module.exit_json(changed=changed, **result)
 
 
 if __name__ == "__main__":

@@ -35,10 +35,31 @@ options:
         description: The secret's description; when not set it is not managed.
         type: str
       value:
-        description: The value to keep (a string). Exactly one of O(secrets[].value) and O(secrets[].generate).
+        description: The value to keep (a string). Exactly one of O(secrets[].value), O(secrets[].generate) and O(secrets[].assemble).
         type: str
+      assemble:
+        description:
+          - Keep the value equal to O(secrets[].assemble.template) filled in from another secret and given fields, read
+            and written here, so the other secret's value never passes through Ansible (a database URL from its password).
+          - Each C({field}) is percent-encoded.
+        type: dict
+        suboptions:
+          template:
+            description: The value with C({field}) placeholders, e.g. C(postgresql://{username}:{password}@{host}:{port}/{dbname}).
+            type: str
+            required: true
+          source:
+            description:
+              - The name or ARN of the secret whose value fills the fields - a JSON object's keys (RDS's own format -
+                C(username), C(password), C(host), C(port), C(dbname)), else its whole value as C(secret).
+              - In check mode a source that does not exist yet leaves the value unknown.
+            type: str
+          fields:
+            description: Fields given here (not secret, such as C(host)); they win over the source's.
+            type: dict
+            default: {}
       generate:
-        description: Create the secret with a random value, once. Exactly one of O(secrets[].value) and this.
+        description: Create the secret with a random value, once. Exactly one of O(secrets[].value), O(secrets[].assemble) and this.
         type: dict
         suboptions:
           prefix:
@@ -133,6 +154,8 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import AssembleError
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import assemble
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import comparable
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import current_version
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import generate
@@ -166,12 +189,39 @@ class Secrets:
     def value_differs(self, name, value):
         return self.client.get_secret_value(SecretId=name).get("SecretString") != value
 
+    @AWSErrors.list_error_handler("read the secret {name} to assemble a value from it", missing=("ResourceNotFoundException",))
+    def source_value(self, name):
+        return self.client.get_secret_value(SecretId=name).get("SecretString")
+
+    def assembled(self, spec):
+        """The value an ``assemble`` spec gives (masked), or None in check mode while its source does not exist yet."""
+        recipe = spec["assemble"]
+        text = None
+        if recipe.get("source"):
+            text = self.source_value(recipe["source"])
+            if text is None and self.module.check_mode:
+                return None
+            if text is None:
+                self.module.fail_json(msg=f"secrets[{spec['name']}].assemble.source: the secret {recipe['source']} does not exist. "
+                                          "Nothing was changed for this secret.", **self.summary())
+            self.module.no_log_values.add(text)
+        try:
+            value = assemble(recipe["template"], text, recipe.get("fields") or {}, recipe.get("source") or "")
+        except AssembleError as e:
+            self.module.fail_json(msg=f"secrets[{spec['name']}].assemble: {e}. Nothing was changed for this secret.", **self.summary())
+        self.module.no_log_values.add(value)
+        return value
+
     def present(self, spec, kms_key_id, tags):
         name, check = spec["name"], self.module.check_mode
+        if spec.get("assemble") is not None:
+            value = self.assembled(spec)
+            spec = dict(spec, value=value, assemble=None, unknown=value is None)
         found = self.describe(name)
         if not found:
-            value = spec["value"] if spec.get("value") is not None else generate(**spec["generate"])
-            self.module.no_log_values.add(value)
+            value = spec["value"] if spec.get("value") is not None else "" if spec.get("unknown") else generate(**spec["generate"])
+            if value:
+                self.module.no_log_values.add(value)
             kwargs = dict(Name=name, SecretString=value)
             if spec.get("description") is not None:
                 kwargs["Description"] = spec["description"]
@@ -190,7 +240,9 @@ class Secrets:
             if not check:
                 self.call(f"restore the secret {name}, scheduled for deletion", self.client.restore_secret, SecretId=name)
         todo = metadata_changes(spec, found, kms_key_id)
-        if spec.get("value") is None:
+        if spec.get("unknown"):
+            value_changed = None  # check mode, and the source it is assembled from does not exist yet
+        elif spec.get("value") is None:
             value_changed = False
         elif check and found.get("DeletedDate"):
             value_changed = None  # Secrets Manager reads no value of a secret scheduled for deletion; it would be restored first
@@ -244,6 +296,11 @@ def main():
                 description=dict(type="str"),
                 value=dict(type="str", no_log=True),
                 generate=dict(type="dict", options=dict(prefix=dict(type="str", default=""), length=dict(type="int", default=48))),
+                assemble=dict(type="dict", no_log=False, options=dict(
+                    template=dict(type="str", required=True),
+                    source=dict(type="str"),
+                    fields=dict(type="dict", default={}),
+                )),
             )),
             kms_key_id=dict(type="str", no_log=False),  # a key id or ARN, not a secret
             state=dict(type="str", choices=["present", "absent"], default="present"),

@@ -145,13 +145,15 @@ def test_outputs_are_published(first, aws, shared_secret_arn):
                         "litellm/provider/OPENAI_API_KEY")}
     assert secrets["container_secrets"] == [
         {"name": "ANTHROPIC_API_KEY", "valueFrom": f"{shared_secret_arn}:api_key::"},
-        {"name": "DATABASE_URL", "valueFrom": arn["litellm/database-url"]},
         {"name": "LITELLM_MASTER_KEY", "valueFrom": arn["litellm/master-key"]},
         {"name": "LITELLM_SALT_KEY", "valueFrom": arn["litellm/salt-key"]},
         {"name": "OPENAI_API_KEY", "valueFrom": arn["litellm/provider/OPENAI_API_KEY"]},
         {"name": "REDIS_PASSWORD", "valueFrom": arn["litellm/redis-password"]},
     ]
     assert secrets["redis_password_arn"] == arn["litellm/redis-password"]
+    # The database URL is the database role's secret (an existing database, given by URL).
+    database = first.outputs["database"]
+    assert (database["mode"], database["url_arn"], database["instance_id"]) == ("existing", arn["litellm/database-url"], "")
 
 
 def test_second_converge_changes_nothing_and_keeps_generated_keys(first, run_site, inputs, aws):
@@ -172,16 +174,16 @@ def test_check_mode_on_converged_state_changes_nothing(first, run_site, inputs, 
 
 
 # A changed secret value reaches the tasks through a new revision (LITELLM_ECS_SECRETS_VERSION); these inputs have a
-# database, so the migrations task runs before the service rolls.
-STORE_SECRETS = "Store the master key, the salt key, the database URL, the Redis password and the provider keys given by value"
-ROLL_WITH_MIGRATIONS = ["task_definition | Register the proxy's task definition", "migrations | Run the migrations and wait for them to succeed",
+# database, whose migrations ran once for their revision and do not run again for a changed key.
+STORE_SECRETS = "Store the master key, the salt key, the Redis password and the provider keys given by value"
+ROLL_WITH_MIGRATIONS = ["task_definition | Register the proxy's task definition",
                         "service | Create or update the service and wait for a steady deployment"]
 
 
 def change_one_input(run_site, aws, inputs, only_changed_task, secret, expected):
     """Converge with one input changed: the secrets' task changes, its secret gets the value, the salt
-    stays, the service rolls onto the new value (with a database, migrations first), and converging again changes
-    nothing."""
+    stays, the service rolls onto the new value (the migrations, done for their revision, do not run again), and
+    converging again changes nothing."""
     salt = secret_value(aws, "litellm/salt-key")
     run = run_site(inputs)
     assert run.rc == 0, run.tail()

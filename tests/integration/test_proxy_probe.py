@@ -121,7 +121,7 @@ def test_a_probe_started_before_the_proxy_passes_once_it_is_up(live):
     assert result["passed"] is True and result["changed"] is False
     assert [(item["name"], item["status"]) for item in result["stages"]] == [
         ("liveliness", "passed"), ("readiness", "passed"), ("models", "passed"), ("shared_state", "skipped"), ("chat", "passed"),
-        ("load", "passed")]
+        ("keys", "skipped"), ("load", "passed")]
     assert stage(result, "liveliness")["attempts"] > 1  # it met the closed port, then the starting proxy
     assert sorted(result["models"]) == sorted(MODELS)
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", result["version"] or ""), result["version"]
@@ -151,6 +151,21 @@ def test_an_unknown_model_fails_naming_it(live, tmp_path, option, stage_name):
                                     **{option: ["gpt-4o-mini", "no-such-model"]}, **FAST)
     assert result["failed"] is True and result["failed_stage"] == stage_name
     assert "no-such-model" in stage(result, stage_name)["detail"] and "no-such-model" in result["msg"]
+    assert seconds < 60
+    assert live["key"] not in output
+
+
+@pytest.mark.litellm
+def test_a_deployment_with_a_database_fails_at_readiness_naming_it_when_the_proxy_has_none(live, tmp_path):
+    """The real proxy has no DATABASE_URL: told that the deployment gave it a database, the probe fails at once at
+    readiness, naming that database, and never reaches the virtual-key stage."""
+    name = "RDS instance pgdemo-database at pgdemo-database.example.us-east-1.rds.amazonaws.com:5432"
+    result, seconds, output = probe(tmp_path, url=live["url"], master_key=live["key"], models=MODELS, database=True,
+                                    database_name=name, timeout=120, **FAST)
+    assert result["failed"] is True and result["failed_stage"] == "readiness"
+    assert "Not connected" in result["msg"] and name in result["msg"]
+    assert stage(result, "readiness")["attempts"] == 1
+    assert stage(result, "keys")["status"] == "skipped"
     assert seconds < 60
     assert live["key"] not in output
 
@@ -303,7 +318,7 @@ def test_connection_refused_for_the_whole_budget_fails_with_the_last_error(tmp_p
     liveliness = stage(result, "liveliness")
     assert liveliness["attempts"] >= 2
     assert "connection refused" in liveliness["detail"].lower() and "timeout 4 s" in liveliness["detail"]
-    assert [item["status"] for item in result["stages"][1:]] == ["skipped"] * 5
+    assert [item["status"] for item in result["stages"][1:]] == ["skipped"] * 6
     assert seconds < 60
 
 

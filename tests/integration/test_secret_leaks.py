@@ -1,10 +1,10 @@
-"""Secret-leak scan: one deployment goes through deploy (gated), a rotated master key (gated with it), a database URL
-added, and teardown, at verbosity 3, once with ansible-playbook and once with ansible-runner as AWX runs it; every
+"""Secret-leak scan: one deployment goes through deploy (gated), a rotated master key (gated with it), a database added
+(a given URL; through ansible-runner an RDS instance the collection creates), and teardown, at verbosity 3, once with ansible-playbook and once with ansible-runner as AWX runs it; every
 place the runs write to is scanned for every secret value, and none may hold one.
 
 Values: the given master key and the rotated one, the provider keys (the local inventory's fake ones and one of this
 test's), the database URL and its password, and the generated ones read from Secrets Manager before the teardown (the
-salt key, the created ElastiCache's AUTH token); through ansible-runner also the AWS credential AWX injects. Each
+salt key, the created ElastiCache's AUTH token, a created database's password and the URL assembled from it); through ansible-runner also the AWS credential AWX injects. Each
 value is looked for as it is, JSON-escaped, URL-encoded and base64-encoded (tests/leaks.py).
 
 Places: each run's stdout and stderr; each job's events; every revision of the deployment's task definitions, whole;
@@ -18,7 +18,7 @@ which hold the given values by construction; a test below checks that they do, s
 ansible-runner's artifacts/<id>/command records the job's whole environment, the AWS credential AWX injects into it
 included: that file is scanned for every value but the credential's.
 
-The database URL cannot be served locally (no PostgreSQL): it is added after the gated steps, with the local proxy
+The database cannot be served locally (LiteLLM's Prisma engines cannot be installed here, docs/database.md): it is added after the gated steps, with the local proxy
 stopped and the gate off, on the same deployment (its migrations run as a one-off task in the emulator).
 """
 
@@ -171,14 +171,17 @@ def scan_config_objects(scan: LeakScan, aws, name: str) -> int:
     return count
 
 
-def journey(name: str, step, aws, local: LocalService, extra_values: dict[str, str] | None = None) -> Journey:
-    """Deploy (gated) -> rotate the master key (gated) -> add the database URL (proxy stopped, gate off) -> teardown,
-    each through ``step(label, vars, teardown=False)``; then scan everything."""
+def journey(name: str, step, aws, local: LocalService, extra_values: dict[str, str] | None = None, created_database=False) -> Journey:
+    """Deploy (gated) -> rotate the master key (gated) -> add a database (proxy stopped, gate off): the given URL, or
+    with ``created_database`` an RDS instance (its password generated, its URL assembled; deleted by the teardown)
+    -> teardown, each through ``step(label, vars, teardown=False)``; then scan everything."""
     values = dict(given(name), **(extra_values or {}))
     tree = WorkingTree(values)
     base = dict(deployment_vars(values), litellm_name=name)
     rotated = dict(base, litellm_master_key=values["the rotated master key"])
-    database = dict(rotated, litellm_database_url=values["the database URL"], litellm_gate=False)
+    database = dict(rotated, litellm_gate=False,
+                    **({"litellm_database": "create", "database_teardown_delete_instance": True, "database_teardown_final_snapshot": False}
+                       if created_database else {"litellm_database_url": values["the database URL"]}))
     steps = {}
     with local:
         steps["deploy"] = step("deploy", base)
@@ -186,7 +189,8 @@ def journey(name: str, step, aws, local: LocalService, extra_values: dict[str, s
     steps["database"] = step("database", database)
     stored = {what: stored_secret(aws, f"{name}/{secret}") for what, secret in
               [("the salt key", "salt-key"), ("the Redis AUTH token", "redis-password"), ("the stored master key", "master-key"),
-               ("the stored database URL", "database-url")]}
+               ("the stored database URL" if not created_database else "the assembled database URL", "database-url"),
+               ("the created database's password", "database-password")]}
     values.update({what: value for what, value in stored.items() if value and not what.startswith("the stored ")})
     scan = LeakScan(values)
     # What AWS holds is read before the teardown removes it.
@@ -300,7 +304,7 @@ def fixture_runner_journey(emulator, aws, tmp_path_factory):
                     events=events, trees=[jobs.work], inputs=[data / "env" / "extravars", data / "inventory" / "hosts"],
                     holding=holding, temp=sandbox(jobs.work / "home")["ANSIBLE_REMOTE_TEMP"])
 
-    result = journey("leakawx", step, aws, local, dict(zip(CREDENTIAL, (AWS_SECRET_KEY, AWS_SESSION_TOKEN))))
+    result = journey("leakawx", step, aws, local, dict(zip(CREDENTIAL, (AWS_SECRET_KEY, AWS_SESSION_TOKEN))), created_database=True)
     record_figures("ansible-runner verbosity 3", result)
     return result
 
@@ -318,7 +322,10 @@ def test_every_step_succeeds_and_the_gate_passes_with_each_key(journey_name, req
     assert result.proxy_error is None, result.proxy_error
     assert len(result.revisions) >= 2, "the rotated key rolled the local proxy onto a new revision"
     assert result.stored["the stored master key"] == result.values["the rotated master key"]
-    assert result.stored["the stored database URL"] == result.values["the database URL"]
+    if "the assembled database URL" in result.stored:  # a created database: its generated password is in its URL
+        assert result.values["the created database's password"] in result.stored["the assembled database URL"]
+    else:
+        assert result.stored["the stored database URL"] == result.values["the database URL"]
     assert result.stored["the salt key"] and result.stored["the Redis AUTH token"]
     for label, item in result.steps.items():
         text = "".join(item.texts.values())

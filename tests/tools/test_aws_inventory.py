@@ -46,3 +46,20 @@ def test_a_revision_registered_twice_with_the_same_content_is_named(aws):
     register(aws, "app")  # the broken variant: the same content again
     (found,) = duplicate_revisions(aws, "app")
     assert found.endswith("task-definition/app:3 repeats arn:aws:ecs:us-east-1:123456789012:task-definition/app:1")
+
+
+def test_the_database_and_its_subnet_group_are_listed_not_its_final_snapshot(aws):
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
+               for i, zone in enumerate("ab")]
+    rds = aws("rds")
+    for name in ("clean", "db"):
+        rds.create_db_subnet_group(DBSubnetGroupName=f"{name}-database", DBSubnetGroupDescription=name, SubnetIds=subnets)
+        rds.create_db_instance(DBInstanceIdentifier=f"{name}-database", DBInstanceClass="db.t4g.micro", Engine="postgres", MasterUsername="litellm",
+                               MasterUserPassword="not-a-secret-1", AllocatedStorage=20, DBSubnetGroupName=f"{name}-database")
+    assert left_of(aws, "db") == ["db instance db-database", "db subnet group db-database"]
+    assert shape(aws, "db") == shape(aws, "clean")  # named after the deployment, compared without its name
+    rds.delete_db_instance(DBInstanceIdentifier="db-database", FinalDBSnapshotIdentifier="db-database-final-20250601100000")
+    assert left_of(aws, "db") == ["db subnet group db-database"]  # the final snapshot is kept on purpose
+    assert shape_difference(shape(aws, "db"), shape(aws, "clean")) == ["db instance <name>-database: 0 (a clean converge has 1)"]

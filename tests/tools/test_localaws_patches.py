@@ -414,3 +414,19 @@ def test_simulate_principal_policy_answers_each_action_as_the_emulator_enforces_
         PolicySourceArn=user_arn, ActionNames=["ecs:ListClusters", "ecs:CreateCluster"])["EvaluationResults"]
     assert [(item["EvalActionName"], item["EvalDecision"]) for item in results] == [
         ("ecs:ListClusters", "allowed"), ("ecs:CreateCluster", "implicitDeny")]
+
+
+@mock_aws
+def test_rds_gp3_instance_reports_its_baseline_iops_and_throughput(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    patches.apply_all()
+    rds = boto3.client("rds", region_name="us-east-1")
+    for name, storage, kind in (("small", 20, "gp3"), ("large", 400, "gp3"), ("old", 20, "gp2")):
+        rds.create_db_instance(DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t4g.micro", AllocatedStorage=storage,
+                               StorageType=kind, MasterUsername="u", MasterUserPassword="password1234")
+    found = {db["DBInstanceIdentifier"]: db for db in rds.describe_db_instances()["DBInstances"]}
+    assert (found["small"]["Iops"], found["small"]["StorageThroughput"]) == (3000, 125)
+    assert (found["large"]["Iops"], found["large"]["StorageThroughput"]) == (12000, 500)
+    assert "StorageThroughput" not in found["old"] and "Iops" not in found["old"]

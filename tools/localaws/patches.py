@@ -671,6 +671,32 @@ def iam_simulate_principal_policy() -> None:
     IamResponse.simulate_principal_policy = simulate_principal_policy
 
 
+@_once
+def rds_gp3_baseline_performance() -> None:
+    """Report a gp3 DB instance's baseline IOPS and storage throughput.
+
+    AWS: a gp3 RDS instance always has IOPS and throughput, and ``DescribeDBInstances`` reports them
+    (``Iops``, ``StorageThroughput``). For PostgreSQL below 400 GiB they are the baseline, 3,000 IOPS and
+    125 MiB/s, and may not be set; from 400 GiB the baseline is 12,000 IOPS and 500 MiB/s ("gp3 storage",
+    Amazon RDS User Guide, Amazon RDS DB instance storage). moto 5.2.5 reports neither unless they were
+    given, and amazon.aws ``rds_instance`` fails with ``KeyError: 'StorageThroughput'`` on the next run.
+    """
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if self.storage_type == "gp3":
+            large = int(self.allocated_storage or 0) >= 400
+            if self.iops is None:
+                self.iops = 12000 if large else 3000
+            if self.storage_throughput is None:
+                self.storage_throughput = 500 if large else 125
+
+    DBInstance.__init__ = init
+
+
 PATCHES = (
     iam_service_linked_role_names,
     iam_simulate_principal_policy,
@@ -686,6 +712,7 @@ PATCHES = (
     elasticache_modify_replication_group,
     elasticache_delete_replication_group,
     elasticache_cache_subnet_group_calls,
+    rds_gp3_baseline_performance,
 )
 
 

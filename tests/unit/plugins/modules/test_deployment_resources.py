@@ -45,6 +45,9 @@ EXPECTED = [
     ("AWS::ElasticLoadBalancingV2::TargetGroup", "PREFIX-tg"),
     ("AWS::IAM::Role", "PREFIX-task"),
     ("AWS::Logs::LogGroup", "/ecs/PREFIX"),
+    ("AWS::RDS::DBInstance", "PREFIX-database"),
+    ("AWS::RDS::DBSnapshot", "PREFIX-database-before-upgrade"),  # manual; the automated one moto takes (tagged too) is not listed
+    ("AWS::RDS::DBSubnetGroup", "PREFIX-database"),
     ("AWS::S3::Bucket", "PREFIX-config-bucket"),
     ("AWS::SecretsManager::Secret", "PREFIX/master-key"),
 ]
@@ -60,6 +63,13 @@ def network(session):
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
                for i, zone in enumerate("ab")]
     return vpc, subnets
+
+
+def database(rds, identifier, tags, deletion_protection=True, copy_tags=True, **extra):
+    """An RDS for PostgreSQL instance as the collection makes it: deletion protection and CopyTagsToSnapshot on."""
+    return rds.create_db_instance(DBInstanceIdentifier=identifier, DBInstanceClass="db.t4g.micro", Engine="postgres", EngineVersion="16.4",
+                                  MasterUsername="litellm", MasterUserPassword="not-a-secret-1", AllocatedStorage=20, Tags=tags,
+                                  DeletionProtection=deletion_protection, CopyTagsToSnapshot=copy_tags, **extra)["DBInstance"]
 
 
 def build(session, prefix, tags, vpc, subnets, bucket=None):
@@ -121,6 +131,11 @@ def build(session, prefix, tags, vpc, subnets, bucket=None):
     elasticache.create_replication_group(ReplicationGroupId=f"{prefix}-redis", ReplicationGroupDescription="redis", Engine="valkey",
                                          CacheNodeType="cache.t4g.small", CacheSubnetGroupName=f"{prefix}-redis", SecurityGroupIds=[sg],
                                          TransitEncryptionEnabled=True, AtRestEncryptionEnabled=True, Tags=tag_list(tags))
+
+    rds = session.client("rds")
+    rds.create_db_subnet_group(DBSubnetGroupName=f"{prefix}-database", DBSubnetGroupDescription="database", SubnetIds=subnets, Tags=tag_list(tags))
+    database(rds, f"{prefix}-database", tag_list(tags), DBSubnetGroupName=f"{prefix}-database")
+    rds.create_db_snapshot(DBSnapshotIdentifier=f"{prefix}-database-before-upgrade", DBInstanceIdentifier=f"{prefix}-database")
 
     logs = session.client("logs")
     logs.create_log_group(logGroupName=f"/ecs/{prefix}", **({"tags": tags} if tags else {}))
@@ -277,19 +292,22 @@ def test_access_denied_is_a_warning_not_a_failure(account, capsys, monkeypatch):
     original = botocore.client.BaseClient._make_api_call  # pylint: disable=protected-access
 
     def denying(self, operation, params):
-        codes = {"ListBuckets": "AccessDenied", "DescribeFileSystems": "AccessDeniedException", "DescribeSecurityGroups": "UnauthorizedOperation"}
+        codes = {"ListBuckets": "AccessDenied", "DescribeFileSystems": "AccessDeniedException", "DescribeSecurityGroups": "UnauthorizedOperation",
+                 "DescribeDBSnapshots": "AccessDenied"}
         if operation in codes:
             raise ClientError({"Error": {"Code": codes[operation], "Message": "not allowed"}}, operation)
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", denying)
-    result = run(capsys, services=["ecs", "ec2", "efs", "s3"])
+    result = run(capsys, services=["ecs", "ec2", "efs", "rds", "s3"])
     assert not result.get("failed")
     assert sorted((item["service"], item["operation"]) for item in result["unreadable"]) == [
-        ("ec2", "DescribeSecurityGroups"), ("efs", "DescribeFileSystems"), ("s3", "ListBuckets")]
-    assert len(result["warnings"]) == 3
+        ("ec2", "DescribeSecurityGroups"), ("efs", "DescribeFileSystems"), ("rds", "DescribeDBSnapshots"), ("s3", "ListBuckets")]
+    assert len(result["warnings"]) == 4
     kinds = {item["type"] for item in result["resources"]}
     assert "AWS::ECS::Cluster" in kinds and "AWS::S3::Bucket" not in kinds and "AWS::EFS::FileSystem" not in kinds
+    # RDS was denied at its snapshots: the instance and subnet group read before are still listed.
+    assert {"AWS::RDS::DBInstance", "AWS::RDS::DBSubnetGroup"} <= kinds and "AWS::RDS::DBSnapshot" not in kinds
 
 
 def test_a_bucket_denied_by_its_policy_is_unreadable_the_rest_listed(account, capsys, monkeypatch):
@@ -355,6 +373,11 @@ def test_deleting_the_resources_leaves_nothing(account, capsys):
     efs.delete_mount_target(MountTargetId=ids["<mt>"])
     efs.delete_file_system(FileSystemId=ids["<fs>"])
     session.client("ec2").delete_security_group(GroupId=ids["<sg>"])
+    rds = session.client("rds")
+    rds.modify_db_instance(DBInstanceIdentifier="litellm-database", DeletionProtection=False, ApplyImmediately=True)
+    rds.delete_db_instance(DBInstanceIdentifier="litellm-database", SkipFinalSnapshot=True)
+    rds.delete_db_snapshot(DBSnapshotIdentifier="litellm-database-before-upgrade")
+    rds.delete_db_subnet_group(DBSubnetGroupName="litellm-database")
     session.client("logs").delete_log_group(logGroupName="/ecs/litellm")
     cloudwatch = session.client("cloudwatch")
     cloudwatch.delete_alarms(AlarmNames=["litellm-5xx"])
@@ -389,3 +412,52 @@ def test_elasticache_groups_are_found_by_tag_or_by_the_redis_role_name(account, 
     subnet_group = next(item for item in result["resources"] if item["id"] == "litellm-redis" and item["type"].endswith("SubnetGroup"))
     assert subnet_group["detail"]["subnet_ids"] == sorted(subnets)
     assert "AWS::ElastiCache::ReplicationGroup shared-cache (valkey cache.t4g.small, available)" in result["summary"]
+
+
+def test_rds_instance_with_deletion_protection_says_so(account, listing):
+    instance = next(item for item in listing["resources"] if item["type"] == "AWS::RDS::DBInstance")
+    assert instance["arn"] == "arn:aws:rds:us-east-1:123456789012:db:litellm-database"
+    assert (instance["detail"]["engine"], instance["detail"]["deletion_protection"], instance["detail"]["copy_tags_to_snapshot"]) == ("postgres", True, True)
+    assert instance["detail"]["db_subnet_group"] == "litellm-database"
+    assert instance["detail"]["tags"] == {KEY: NAME, "managed-by": "llmops.litellm_ecs"}
+    assert "AWS::RDS::DBInstance litellm-database (postgres 16.4 db.t4g.micro, available, deletion protection on)" in listing["summary"]
+    subnet_group = next(item for item in listing["resources"] if item["type"] == "AWS::RDS::DBSubnetGroup")
+    assert (subnet_group["detail"]["vpc_id"], subnet_group["detail"]["subnet_ids"]) == (account["vpc"], sorted(account["subnets"]))
+
+
+def test_rds_final_snapshots_outlive_the_instance_by_tag_or_by_name(account, capsys):  # pylint: disable=unused-argument
+    session = assumed_session("444444444444")
+    subnets = network(session)[1]
+    rds = session.client("rds")
+    tags = [{"Key": KEY, "Value": NAME}, {"Key": "managed-by", "Value": "llmops.litellm_ecs"}]
+    for name, group_tags in (("litellm-database", []), ("shared-db", [{"Key": KEY, "Value": NAME}]), ("other-database", []),
+                             ("near-miss", [{"Key": KEY, "Value": f"{NAME}-prod"}])):
+        rds.create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription=name, SubnetIds=subnets, Tags=group_tags)
+    database(rds, "litellm-database", tags, DBSubnetGroupName="litellm-database")
+    database(rds, "litellm-prod-database", [{"Key": KEY, "Value": f"{NAME}-prod"}], deletion_protection=False, copy_tags=False)
+    database(rds, "scratch", [], deletion_protection=False)
+    rds.create_db_snapshot(DBSnapshotIdentifier="litellm-database-final-old", DBInstanceIdentifier="scratch")  # not 14 digits, no tags
+
+    before = run(capsys, services=["rds"], **session_args(session))
+    assert listed(before) == [("AWS::RDS::DBInstance", "litellm-database"), ("AWS::RDS::DBSubnetGroup", "litellm-database"),
+                              ("AWS::RDS::DBSubnetGroup", "shared-db")]
+    assert "AWS::RDS::DBInstance litellm-database (postgres 16.4 db.t4g.micro, available, deletion protection on)" in before["summary"]
+
+    # What teardown does: deletion protection off, then delete with a final snapshot (CopyTagsToSnapshot copies the tags).
+    rds.modify_db_instance(DBInstanceIdentifier="litellm-database", DeletionProtection=False, ApplyImmediately=True)
+    rds.delete_db_instance(DBInstanceIdentifier="litellm-database", FinalDBSnapshotIdentifier="litellm-database-final-20250601100000")
+    rds.delete_db_instance(DBInstanceIdentifier="litellm-prod-database", FinalDBSnapshotIdentifier="litellm-prod-database-final-20250601100000")
+    # An instance made with CopyTagsToSnapshot off leaves an untagged final snapshot: it is found by its name.
+    database(rds, "litellm-database", tags, deletion_protection=False, copy_tags=False)
+    rds.delete_db_instance(DBInstanceIdentifier="litellm-database", FinalDBSnapshotIdentifier="litellm-database-final-20250602100000")
+
+    after = run(capsys, services=["rds"], **session_args(session))
+    assert listed(after) == [("AWS::RDS::DBSnapshot", "litellm-database-final-20250601100000"),
+                             ("AWS::RDS::DBSnapshot", "litellm-database-final-20250602100000"),
+                             ("AWS::RDS::DBSubnetGroup", "litellm-database"), ("AWS::RDS::DBSubnetGroup", "shared-db")]
+    tagged, untagged = (item for item in after["resources"] if item["type"] == "AWS::RDS::DBSnapshot")
+    assert tagged["detail"]["tags"] == {KEY: NAME, "managed-by": "llmops.litellm_ecs"} and untagged["detail"]["tags"] == {}
+    assert tagged["arn"] == "arn:aws:rds:us-east-1:444444444444:snapshot:litellm-database-final-20250601100000"
+    assert (tagged["detail"]["db_instance"], tagged["detail"]["snapshot_type"], tagged["detail"]["status"]) == ("litellm-database", "manual", "available")
+    assert f"AWS::RDS::DBSnapshot litellm-database-final-20250601100000 (created {tagged['detail']['created']}, of litellm-database)" in after["summary"]
+    assert tagged["detail"]["created"].endswith("Z")

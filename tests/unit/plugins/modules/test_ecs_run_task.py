@@ -8,6 +8,8 @@ manager. The clock is fake: no test sleeps.
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from localaws import patches
@@ -17,6 +19,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api import state_manager
 
 from ansible_collections.llmops.litellm_ecs.plugins.modules import ecs_run_task
+from module_runner import refuse
 from module_runner import run_module
 from fake_clock import FakeClock
 
@@ -147,6 +150,12 @@ def test_check_mode_runs_nothing(aws, capsys, clock):
     assert clock.sleeps == []
     missing = run(capsys, aws, check_mode=True, cluster="missing")
     assert missing["failed"] is True and "The ECS cluster missing does not exist" in missing["msg"]
+    # A play in check mode registers nothing: a task definition it would register first is not there yet.
+    new = run(capsys, aws, check_mode=True, task_definition="litellm-migrations")
+    assert new.get("failed") is not True and new["changed"] is True
+    assert "litellm-migrations does not exist yet" in new["msg"] and tasks(aws) == []
+    unknown = run(capsys, aws, task_definition="litellm-migrations")
+    assert unknown["failed"] is True and "does not exist in region" in unknown["msg"]
 
 
 def test_run_task_failures_are_reported(aws, capsys, monkeypatch):
@@ -182,3 +191,206 @@ def test_a_refused_run_task_says_what_failed_with_the_request(aws, capsys, monke
     assert result["error"]["code"] == "AccessDeniedException"
     assert result["request"]["taskDefinition"].endswith(":task-definition/litellm:1") and result["container_name"] == "litellm"
     assert tasks(aws) == []
+
+
+# --- exclusive: one task of the family at a time ---------------------------------------------------------
+
+
+@pytest.fixture(name="calls")
+def fixture_calls(monkeypatch):
+    """The RunTask and TagResource calls moto answers, each with the last status of every task of the cluster then."""
+    made = []
+    for action in ("run_task", "tag_resource"):
+        real = getattr(EC2ContainerServiceResponse, action)
+
+        def record(self, real=real, action=action):
+            statuses = {arn: task.last_status for arn, task in self.ecs_backend.tasks.get("litellm", {}).items()}
+            made.append((action, statuses))
+            return real(self)
+
+        monkeypatch.setattr(EC2ContainerServiceResponse, action, record)
+    return made
+
+
+def actions(calls):
+    """The names of the calls ``calls`` recorded, in order."""
+    return [call[0] for call in calls]
+
+
+def start_other(aws, started_by="operator"):
+    """A task of the family litellm that someone else started, as a deployment running at the same time would."""
+    network = {"awsvpcConfiguration": {"subnets": aws["network"]["subnets"], "securityGroups": aws["network"]["security_groups"]}}
+    (task,) = aws["ecs"].run_task(cluster="litellm", taskDefinition="litellm", launchType="FARGATE", startedBy=started_by,
+                                  networkConfiguration=network)["tasks"]
+    return task["taskArn"]
+
+
+def test_exclusive_waits_until_the_running_task_of_the_family_stopped_then_runs(aws, capsys, clock, calls):
+    other = start_other(aws)
+    calls.clear()
+    result = run(capsys, aws, exclusive=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True
+    assert result["waited_for"] == [other]
+    (run_task,) = [statuses for action, statuses in calls if action == "run_task"]
+    assert run_task == {other: "STOPPED"}  # the module's own RunTask came only once the other task had stopped
+    assert len(clock.sleeps) >= 2  # polled, paused, ... until the other task stopped
+    assert result["task"]["arn"] != other and result["task"]["containers"][0]["exit_code"] == 0
+    assert len(tasks(aws)) == 2
+
+
+def test_exclusive_does_not_wait_when_no_task_of_the_family_runs(aws, capsys, clock, calls):
+    aws["ecs"].register_task_definition(
+        family="other", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "other", "image": "busybox", "essential": True}])
+    network = {"awsvpcConfiguration": {"subnets": aws["network"]["subnets"], "securityGroups": aws["network"]["security_groups"]}}
+    aws["ecs"].run_task(cluster="litellm", taskDefinition="other", launchType="FARGATE", networkConfiguration=network)
+    result = run(capsys, aws, exclusive=True, wait=False)
+    assert (result["changed"], result["waited_for"]) == (True, [])
+    assert clock.sleeps == []  # another family's task is no reason to wait
+
+
+def test_exclusive_fails_naming_the_task_still_running_at_the_budget(aws, capsys, clock, calls, never_stops):  # pylint: disable=unused-argument
+    other = start_other(aws)
+    calls.clear()
+    result = run(capsys, aws, exclusive=True, wait_timeout=30, wait_sleep=10)
+    assert result["failed"] is True
+    assert result["changed"] is False
+    message = result["msg"]
+    assert message.startswith(f"Another task of the task definition family litellm is still running in cluster litellm: {other} "
+                              f"(litellm:1, RUNNING, started by operator")  # moto 5.2.5 gives a task no createdAt
+    assert "waited 30 s of wait_timeout (30 s) and started no task" in message
+    assert f"aws ecs stop-task --cluster litellm --task {other.rsplit('/', 1)[-1]}" in message
+    assert result["waited_for"] == [other]
+    assert result["task"] == {}
+    assert calls == []  # no RunTask
+    assert tasks(aws) == [other]
+    assert sum(clock.sleeps) == 30
+
+
+# --- once: a revision runs until it has succeeded once ---------------------------------------------------
+
+TD1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/litellm:1"
+
+
+def once_tags(aws, arn=TD1):
+    return {tag["key"]: tag["value"] for tag in aws["ecs"].list_tags_for_resource(resourceArn=arn)["tags"]}
+
+
+def test_once_records_the_success_on_the_revision_and_the_next_run_skips(aws, capsys, calls):
+    result = run(capsys, aws, once=True, exclusive=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True
+    done_at = result["done_at"]
+    assert done_at == result["task"]["stopped_at"]  # when the task stopped, on ECS's clock
+    assert once_tags(aws) == {"llmops:succeeded-at": f"{done_at} litellm:1"}
+    assert actions(calls) == ["run_task", "tag_resource"]
+
+    again = run(capsys, aws, once=True, exclusive=True)
+    assert again.get("failed") is not True, again.get("msg")
+    assert (again["changed"], again["done_at"], again["task"], again["request"]) == (False, done_at, {}, {})
+    assert f"litellm:1 already ran to success at {done_at} (its tag llmops:succeeded-at); it is not run again" in again["msg"]
+    assert len(tasks(aws)) == 1  # no second task
+    assert actions(calls) == ["run_task", "tag_resource"]
+
+
+def test_once_skips_a_revision_tagged_as_done(aws, capsys, calls):
+    aws["ecs"].tag_resource(resourceArn=TD1, tags=[{"key": "migrated", "value": "2025-01-31T12:00:00Z litellm:1"}])
+    calls.clear()
+    result = run(capsys, aws, once=True, once_tag="migrated")
+    assert (result["changed"], result["done_at"]) == (False, "2025-01-31T12:00:00Z")
+    assert "already ran to success at 2025-01-31T12:00:00Z" in result["msg"] and "Set force=true" in result["msg"]
+    assert tasks(aws) == [] and calls == []
+    # Without once the record means nothing: the task runs.
+    assert run(capsys, aws, once_tag="migrated")["changed"] is True
+
+
+def test_once_runs_a_new_revision_that_carries_the_record_of_an_earlier_one(aws, capsys):
+    record = "2025-01-31T12:00:00Z litellm:1"
+    aws["ecs"].tag_resource(resourceArn=TD1, tags=[{"key": "llmops:succeeded-at", "value": record}])
+    # A new revision registered with the latest one's tags, as ecs_task_definition does with purge_tags=false.
+    definition = aws["ecs"].describe_task_definition(taskDefinition="litellm", include=["TAGS"])
+    new = aws["ecs"].register_task_definition(
+        family="litellm", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="512", memory="1024",
+        containerDefinitions=[dict(definition["taskDefinition"]["containerDefinitions"][0], image="ghcr.io/berriai/litellm:v2")],
+        tags=definition["tags"])["taskDefinition"]["taskDefinitionArn"]
+    assert once_tags(aws, new) == {"llmops:succeeded-at": record}
+    result = run(capsys, aws, once=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True and result["task"]["task_definition"] == new
+    assert once_tags(aws, new) == {"llmops:succeeded-at": f"{result['done_at']} litellm:2"}
+
+
+def test_once_with_force_runs_a_recorded_revision_and_records_it_again(aws, capsys):
+    aws["ecs"].tag_resource(resourceArn=TD1, tags=[{"key": "llmops:succeeded-at", "value": "2025-01-31T12:00:00Z litellm:1"}])
+    result = run(capsys, aws, once=True, force=True)
+    assert result["changed"] is True and len(tasks(aws)) == 1
+    assert result["done_at"] != "2025-01-31T12:00:00Z"
+    assert once_tags(aws) == {"llmops:succeeded-at": f"{result['done_at']} litellm:1"}
+
+
+def test_once_records_nothing_after_a_failed_exit_code(aws, capsys, calls):
+    result = run(capsys, aws, once=True, tags={patches.EXIT_CODE_TAG: "3"})
+    assert result["failed"] is True
+    assert "exited with code 3" in result["msg"]
+    assert result["done_at"] is None
+    assert once_tags(aws) == {}
+    assert actions(calls) == ["run_task"]  # no TagResource
+    # The next run tries again.
+    assert run(capsys, aws, once=True)["changed"] is True
+    assert len(tasks(aws)) == 2
+
+
+def test_once_waits_for_the_running_task_and_skips_when_that_run_recorded_the_revision(aws, capsys, clock, calls, monkeypatch):
+    other = start_other(aws)
+    calls.clear()
+    sleep = clock.sleep
+
+    def sleep_while_the_other_run_records(seconds):
+        # The deployment that started the other task records its success while this one waits.
+        if not clock.sleeps:
+            aws["ecs"].tag_resource(resourceArn=TD1, tags=[{"key": "llmops:succeeded-at", "value": "2025-01-31T12:00:00Z litellm:1"}])
+        sleep(seconds)
+
+    monkeypatch.setattr(clock, "sleep", sleep_while_the_other_run_records)
+    result = run(capsys, aws, once=True, exclusive=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert (result["changed"], result["done_at"], result["waited_for"]) == (False, "2025-01-31T12:00:00Z", [other])
+    assert actions(calls) == ["tag_resource"]  # the other run's record; no RunTask
+    assert tasks(aws) == [other]
+
+
+def test_once_warns_and_succeeds_when_the_record_is_refused(aws, capsys, monkeypatch):
+    refusals = refuse(monkeypatch, "ecs", "TagResource", "AccessDeniedException")
+    result = run(capsys, aws, once=True)
+    assert refusals == ["AccessDeniedException"]
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True and result["done_at"] is None
+    warnings = json.dumps(result["warnings"])  # plain strings before ansible-core 2.19
+    assert f"Failed to record the success on the task definition {TD1} (tag llmops:succeeded-at): " in warnings
+    assert "AccessDeniedException" in warnings and "allow ecs:TagResource" in warnings
+    assert once_tags(aws) == {}
+
+
+def test_once_needs_wait(aws, capsys):
+    result = run(capsys, aws, once=True, wait=False)
+    assert result["failed"] is True and result["msg"].startswith("once needs wait=true")
+    result = run(capsys, aws, once=True, once_tag="aws:done")
+    assert result["failed"] is True and "not a valid ECS tag key" in result["msg"]
+    assert tasks(aws) == []
+
+
+def test_check_mode_with_once_and_exclusive_starts_nothing_and_tags_nothing(aws, capsys, clock, calls, never_stops):  # pylint: disable=unused-argument
+    other = start_other(aws)
+    calls.clear()
+    result = run(capsys, aws, check_mode=True, once=True, exclusive=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert (result["changed"], result["waited_for"], result["done_at"]) == (True, [other], None)
+    assert result["request"]["taskDefinition"] == TD1
+    assert result["msg"] == "Check mode: a task of litellm:1 would run in cluster litellm once the tasks of litellm running now (1) have stopped."
+    assert calls == [] and clock.sleeps == []
+    aws["ecs"].tag_resource(resourceArn=TD1, tags=[{"key": "llmops:succeeded-at", "value": "2025-01-31T12:00:00Z litellm:1"}])
+    calls.clear()
+    done = run(capsys, aws, check_mode=True, once=True, exclusive=True)
+    assert (done["changed"], done["done_at"]) == (False, "2025-01-31T12:00:00Z")
+    assert calls == [] and tasks(aws) == [other]

@@ -98,7 +98,7 @@ def run(capsys, check_mode=False, **args):
 def test_passes_and_reports_without_changing_anything(capsys, fake_request):
     result = run(capsys, ca_path="/etc/ca.pem", validate_certs=True, use_proxy=False, headers={"Host": "litellm.example.com"})
     assert result["changed"] is False and result["passed"] is True
-    assert [stage["status"] for stage in result["stages"]] == ["passed", "passed", "passed", "skipped", "passed", "skipped"]
+    assert [stage["status"] for stage in result["stages"]] == ["passed", "passed", "passed", "skipped", "passed", "skipped", "skipped"]
     assert result["version"] == "1.50.0" and result["models"] == ["gpt-4o-mini"]
     (request,) = fake_request.made
     assert request.kwargs["ca_path"] == "/etc/ca.pem" and request.kwargs["use_proxy"] is False
@@ -155,3 +155,54 @@ def test_invalid_options_fail_before_any_request(capsys, fake_request):
     assert result["failed"] is True
     assert "url must be" in result["msg"] and "max_interval" in result["msg"] and "load.requests" in result["msg"]
     assert fake_request.made == []
+
+
+VIRTUAL_KEY = "sk-module-virtual-9a8b7c6d5e4f"
+
+
+def with_database(delete_status=200):
+    def route(method, url, headers):
+        path = url[len(URL):].split("?", 1)[0]
+        if path == "/health/readiness":
+            return FakeResponse(200, b'{"status":"healthy","db":"connected"}')
+        if path == "/key/generate":
+            return FakeResponse(200, json.dumps({"key": VIRTUAL_KEY}).encode())
+        if path == "/key/info":
+            return FakeResponse(200, json.dumps({"key": url.split("=", 1)[1], "info": {"spend": 0.0003}}).encode())
+        if path == "/key/delete":
+            if delete_status != 200:
+                raise http_error(url, delete_status, {"error": {"message": f"cannot delete {VIRTUAL_KEY}"}})
+            return FakeResponse(200, json.dumps({"deleted_keys": [VIRTUAL_KEY]}).encode())
+        return healthy(method, url, headers)
+
+    return route
+
+
+def test_the_database_options_default_and_the_keys_stage_reports_its_key(capsys, fake_request):
+    fake_request.route = staticmethod(with_database())
+    result = run(capsys, database=True)
+    args = result["invocation"]["module_args"]
+    assert (args["database_name"], args["database_grace"], args["keys"], args["keys_duration"], args["keys_max_budget"]) == (
+        "", 30.0, True, "10m", 0.05)
+    assert result["passed"] is True and result["changed"] is False
+    assert [stage["name"] for stage in result["stages"]][5] == "keys" and result["stages"][5]["status"] == "passed"
+    assert result["keys"]["generated"] is True and result["keys"]["deleted"] is True and result["keys"]["spend"] == 0.0003
+    opened = fake_request.made[0].opened
+    chat_with_key = [item for item in opened if item["url"].endswith("/chat/completions") and VIRTUAL_KEY in item["headers"]["Authorization"]]
+    assert len(chat_with_key) == 1
+    assert json.loads(next(item["data"] for item in opened if item["url"].endswith("/key/delete"))) == {"keys": [VIRTUAL_KEY]}
+    assert VIRTUAL_KEY not in json.dumps(result)
+
+
+def test_a_key_left_behind_is_a_change_and_a_warning(capsys, fake_request):
+    fake_request.route = staticmethod(with_database(delete_status=400))
+    result = run(capsys, database=True, database_name="RDS instance litellm-db")
+    assert result["passed"] is True and result["changed"] is True and result["keys"]["deleted"] is False
+    assert result["keys"]["alias"] in result["warnings_found"][0] and VIRTUAL_KEY not in json.dumps(result)
+
+
+def test_check_mode_skips_the_keys_stage(capsys, fake_request):
+    fake_request.route = staticmethod(with_database())
+    result = run(capsys, check_mode=True, database=True)
+    assert result["passed"] is True and result["stages"][5]["status"] == "skipped" and "check mode" in result["stages"][5]["detail"]
+    assert not [item for item in fake_request.made[0].opened if "/key/" in item["url"]]

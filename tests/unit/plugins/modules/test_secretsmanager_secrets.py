@@ -144,3 +144,52 @@ def test_an_aws_error_after_a_change_says_what_failed_and_that_something_changed
     assert result["error"]["code"] == "AccessDeniedException"
     assert sm.describe_secret(SecretId="t/master-key")["Description"] == "the master key"
     assert master not in json.dumps(result) and "sk-provider-value" not in json.dumps(result)
+
+
+URL_TEMPLATE = "postgresql://{username}:{password}@{host}:{port}/{dbname}?sslmode=require"
+
+
+def assembled(source, **fields):
+    return [{"name": "t/database-url", "assemble": {"template": URL_TEMPLATE, "source": source, "fields": fields}}]
+
+
+def test_assemble_writes_the_template_filled_from_the_source_secret_and_returns_no_value(sm, capsys):
+    sm.create_secret(Name="rds/master", SecretString=json.dumps({"username": "app", "password": "p@ss/w:rd", "host": "db.internal",
+                                                                  "port": 5432, "dbname": "keys"}))
+    result = run(capsys, assembled("rds/master"))
+    assert result["changed"] is True
+    assert value(sm, "t/database-url") == "postgresql://app:p%40ss%2Fw%3Ard@db.internal:5432/keys?sslmode=require"
+    assert "p@ss/w:rd" not in json.dumps(result) and "p%40ss" not in json.dumps(result)
+    assert run(capsys, assembled("rds/master"))["changed"] is False
+    # Given fields win over the source's: another host is a new version.
+    moved = run(capsys, assembled("rds/master", host="db2.internal"))
+    assert moved["changed"] is True and "@db2.internal:5432/" in value(sm, "t/database-url")
+
+
+def test_assemble_from_a_plain_secret_fills_the_field_secret(sm, capsys):
+    sm.create_secret(Name="t/database-password", SecretString="Abc123")
+    spec = [{"name": "t/database-url", "assemble": {"template": "postgresql://litellm:{secret}@{host}:5432/litellm",
+                                                    "source": "t/database-password", "fields": {"host": "h.example"}}}]
+    run(capsys, spec)
+    assert value(sm, "t/database-url") == "postgresql://litellm:Abc123@h.example:5432/litellm"
+    # The source's new value reaches the URL on the next run.
+    sm.put_secret_value(SecretId="t/database-password", SecretString="Xyz789")
+    assert run(capsys, spec)["changed"] is True
+    assert value(sm, "t/database-url") == "postgresql://litellm:Xyz789@h.example:5432/litellm"
+
+
+def test_assemble_names_a_missing_field_or_source_and_changes_nothing(sm, capsys):
+    sm.create_secret(Name="rds/managed", SecretString=json.dumps({"username": "app", "password": "hunter2-secret"}))
+    missing_field = run(capsys, assembled("rds/managed", port="5432"))
+    assert missing_field["failed"] is True
+    assert "the template needs dbname, host" in missing_field["msg"] and "rds/managed" in missing_field["msg"]
+    assert "hunter2-secret" not in json.dumps(missing_field)
+    missing_source = run(capsys, assembled("rds/nothing"))
+    assert missing_source["failed"] is True and "the secret rds/nothing does not exist" in missing_source["msg"]
+    assert [s["Name"] for s in sm.list_secrets()["SecretList"]] == ["rds/managed"]
+
+
+def test_assemble_in_check_mode_with_a_source_not_created_yet_makes_no_call(sm, capsys):
+    result = run(capsys, assembled("rds/later"), _ansible_check_mode=True)
+    assert result["changed"] is True and result["secrets"]["t/database-url"]["arn"] == ""
+    assert sm.list_secrets()["SecretList"] == []

@@ -332,7 +332,7 @@ def test_every_stage_passes_against_a_healthy_proxy():
                    chat_expected_content="pong").run()
     assert result["passed"] is True and result["failed_stage"] is None
     assert statuses(result) == {"liveliness": "passed", "readiness": "passed", "models": "passed", "shared_state": "skipped", "chat": "passed",
-                                "load": "skipped"}
+                                "keys": "skipped", "load": "skipped"}
     assert result["models"] == ["gpt-4o-mini", "claude"] and result["version"] == "1.108.7"
     assert clock.sleeps.count(0.01) == len(fake.requests)  # only request latency, never a pause
     chat_bodies = [request["body"] for request in fake.requests if request["path"] == pp.CHAT_PATH]
@@ -365,14 +365,14 @@ def test_connection_refused_for_the_whole_budget_fails_with_the_last_error_after
     assert pauses[:5] == [2, 3, 4.5, 6.75, 10] and max(pauses) == 10
     assert result["elapsed"] <= 60 + 0.01 * 2
     assert statuses(result)["readiness"] == statuses(result)["chat"] == "skipped"
-    assert "Not run: readiness, models, shared_state, chat, load" in result["summary"]
+    assert "Not run: readiness, models, shared_state, chat, keys, load" in result["summary"]
 
 
 def test_readiness_503_then_200_passes():
     clock = FakeClock()
     answers = iter([answer(503, {"status": "healthy", "db": "disconnected"})] * 2 + [answer(200, {"status": "healthy", "db": "connected"})])
     fake = FakeProxy(clock, {pp.READINESS_PATH: lambda req: next(answers)})
-    result = probe(clock, fake, database=True).run()
+    result = probe(clock, fake, database=True, keys=False).run()
     assert result["passed"] is True
     assert result["stages"][1]["attempts"] == 3 and result["stages"][1]["detail"] == "status healthy, db connected"
 
@@ -448,7 +448,7 @@ def test_load_thresholds_fail_the_stage():
     clock = FakeClock()
     fake = FakeProxy(clock, latency=2.0)
     result = probe(clock, fake, load={"requests": 4, "concurrency": 1, "max_p95": 1.5}).run()
-    assert result["failed_stage"] == "load" and "p95 latency 2.000 s is above max_p95 1.5 s" in result["stages"][5]["detail"]
+    assert result["failed_stage"] == "load" and "p95 latency 2.000 s is above max_p95 1.5 s" in result["stages"][6]["detail"]
 
 
 def test_load_stops_sending_when_the_budget_is_spent():
@@ -456,7 +456,7 @@ def test_load_stops_sending_when_the_budget_is_spent():
     fake = FakeProxy(clock, latency=3.0)
     result = probe(clock, fake, timeout=20, load={"requests": 10, "concurrency": 1}).run()
     assert result["failed_stage"] == "load" and result["load"]["not_sent"] > 0
-    assert "budget ran out" in result["stages"][5]["detail"]
+    assert "budget ran out" in result["stages"][6]["detail"]
 
 
 def test_load_with_threads_counts_every_request():
@@ -472,7 +472,7 @@ def test_summary_of_a_failure_says_what_passed_and_what_did_not_run():
     result = probe(clock, fake).run()
     assert result["failed_stage"] == "models"
     assert "failed the models stage" in result["summary"] and "the proxy is open" in result["summary"]
-    assert "Passed: liveliness, readiness." in result["summary"] and "Not run: shared_state, chat, load." in result["summary"]
+    assert "Passed: liveliness, readiness." in result["summary"] and "Not run: shared_state, chat, keys, load." in result["summary"]
 
 
 # --- shared state: /cache/ping -------------------------------------------------------------------------

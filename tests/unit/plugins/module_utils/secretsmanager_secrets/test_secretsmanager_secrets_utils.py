@@ -51,3 +51,20 @@ def test_comparable_shows_whether_the_value_changes_not_the_value():
     assert comparable(found, {"a": "b"}, True) == expected
     assert comparable(found, {}, None)["value"] == "(unknown)"
     assert comparable(None, {}) == {}
+
+
+def test_assemble_percent_encodes_every_field_and_lets_given_fields_win():
+    from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import assemble
+    source = '{"username": "a b", "password": "p@/:?#", "host": "h1", "port": 5432, "dbname": "d"}'
+    assert assemble("{username}:{password}@{host}:{port}/{dbname}", source, {"host": "h2"}) == "a%20b:p%40%2F%3A%3F%23@h2:5432/d"
+    assert assemble("x:{secret}", "plain-text", {}) == "x:plain-text"
+
+
+def test_assemble_names_the_missing_fields_never_a_value():
+    import pytest
+    from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import AssembleError
+    from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import assemble
+    with pytest.raises(AssembleError) as raised:
+        assemble("{username}:{password}@{host}", '{"username": "u", "password": "s3cr3t", "host": ""}', {}, "rds/x")
+    assert str(raised.value) == "the template needs host, which neither the secret rds/x nor fields gives"
+    assert "s3cr3t" not in str(raised.value)
