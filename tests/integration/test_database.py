@@ -123,6 +123,14 @@ def test_second_converge_and_check_mode_change_nothing(created, run_site, emulat
     assert mutations(emulator.requests(start)) == []
 
 
+def test_check_mode_on_an_account_without_the_database_writes_nothing(run_site, emulator):
+    start = len(emulator.requests())
+    check = run_site(dict(CREATE, litellm_name="pgcheck"), check=True)
+    assert check.rc == 0, check.tail()
+    assert mutations(emulator.requests(start)) == []
+    assert "Keep the RDS for PostgreSQL instance" in check.output
+
+
 def test_teardown_keeps_the_database_by_default_and_deletes_it_only_when_told(created, run_site, aws):
     kept = run_site(CREATE, playbook=TEARDOWN)
     assert kept.rc == 0, kept.tail()
@@ -131,8 +139,8 @@ def test_teardown_keeps_the_database_by_default_and_deletes_it_only_when_told(cr
     # Its password and URL stay readable, and so do the groups it needs.
     assert (scheduled(aws, f"{NAME}/database-password"), scheduled(aws, f"{NAME}/database-url")) == (False, False)
     assert scheduled(aws, f"{NAME}/master-key") is True
-    names = {g["GroupName"] for g in aws("ec2").describe_security_groups(Filters=[{"Name": "tag:litellm-deployment",
-                                                                                    "Values": [NAME]}])["SecurityGroups"]}
+    tagged = [{"Name": "tag:litellm-deployment", "Values": [NAME]}]
+    names = {g["GroupName"] for g in aws("ec2").describe_security_groups(Filters=tagged)["SecurityGroups"]}
     assert names == {f"{NAME}-database", f"{NAME}-tasks"}
     assert f"The RDS instance {INSTANCE} is kept" in kept.output and "database_teardown_delete_instance=true" in kept.output
     assert "Left behind" in kept.output and INSTANCE in kept.output.split("Left behind")[-1]

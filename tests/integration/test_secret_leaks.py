@@ -1,11 +1,12 @@
-"""Secret-leak scan: one deployment goes through deploy (gated), a rotated master key (gated with it), a database added
-(a given URL; through ansible-runner an RDS instance the collection creates), and teardown, at verbosity 3, once with ansible-playbook and once with ansible-runner as AWX runs it; every
-place the runs write to is scanned for every secret value, and none may hold one.
+"""Secret-leak scan: one deployment goes through deploy (gated), a rotated master key (gated with it), a database
+added (a given URL; through ansible-runner an RDS instance the collection creates), and teardown, at verbosity 3,
+once with ansible-playbook and once with ansible-runner as AWX runs it; every place the runs write to is scanned for
+every secret value, and none may hold one.
 
 Values: the given master key and the rotated one, the provider keys (the local inventory's fake ones and one of this
 test's), the database URL and its password, and the generated ones read from Secrets Manager before the teardown (the
-salt key, the created ElastiCache's AUTH token, a created database's password and the URL assembled from it); through ansible-runner also the AWS credential AWX injects. Each
-value is looked for as it is, JSON-escaped, URL-encoded and base64-encoded (tests/leaks.py).
+salt key, the created ElastiCache's AUTH token, a created database's password and the URL assembled from it); through
+ansible-runner also the AWS credential AWX injects. Each value is looked for as it is, JSON-escaped, URL-encoded and base64-encoded (tests/leaks.py).
 
 Places: each run's stdout and stderr; each job's events; every revision of the deployment's task definitions, whole;
 the events of the deployment's CloudWatch log groups; the config objects in S3 (the runner's deployment uses S3 mode,
@@ -18,8 +19,8 @@ which hold the given values by construction; a test below checks that they do, s
 ansible-runner's artifacts/<id>/command records the job's whole environment, the AWS credential AWX injects into it
 included: that file is scanned for every value but the credential's.
 
-The database cannot be served locally (LiteLLM's Prisma engines cannot be installed here, docs/database.md): it is added after the gated steps, with the local proxy
-stopped and the gate off, on the same deployment (its migrations run as a one-off task in the emulator).
+The database cannot be served locally (LiteLLM's Prisma engines cannot be installed here, docs/database.md): it is
+added after the gated steps, with the local proxy stopped and the gate off, on the same deployment (its migrations run as a one-off task in the emulator).
 """
 
 from __future__ import annotations

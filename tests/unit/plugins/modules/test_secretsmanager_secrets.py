@@ -154,8 +154,8 @@ def assembled(source, **fields):
 
 
 def test_assemble_writes_the_template_filled_from_the_source_secret_and_returns_no_value(sm, capsys):
-    sm.create_secret(Name="rds/master", SecretString=json.dumps({"username": "app", "password": "p@ss/w:rd", "host": "db.internal",
-                                                                  "port": 5432, "dbname": "keys"}))
+    credentials = {"username": "app", "password": "p@ss/w:rd", "host": "db.internal", "port": 5432, "dbname": "keys"}
+    sm.create_secret(Name="rds/master", SecretString=json.dumps(credentials))
     result = run(capsys, assembled("rds/master"))
     assert result["changed"] is True
     assert value(sm, "t/database-url") == "postgresql://app:p%40ss%2Fw%3Ard@db.internal:5432/keys?sslmode=require"
