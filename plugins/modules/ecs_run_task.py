@@ -176,6 +176,7 @@ attributes:
       - In check mode the module only reads (the cluster, the task definition and its tags, and with O(exclusive) the
         family's tasks), reports in RV(request) what it would run and in RV(waited_for) what it would wait for, and
         C(changed=true), or C(changed=false) when O(once) finds the revision done; it starts no task and tags nothing.
+      - A cluster or task definition that does not exist yet (the play would create it first) is reported in the message, not failed.
   diff_mode:
     support: none
     description:
@@ -498,9 +499,12 @@ class TaskRunner:
 
     @AWSErrors.common_error_handler("describe the ECS cluster {self.cluster}")
     def check_cluster(self):
+        """Check mode: whether the cluster exists. A play in check mode creates nothing, so a cluster it would create
+        first is not there yet: that is reported, not failed."""
         clusters = self.client.describe_clusters(clusters=[self.cluster])["clusters"]
         if not any(cluster.get("status") == "ACTIVE" for cluster in clusters):
-            self.missing_cluster()
+            self.exit(msg=f"Check mode: the ECS cluster {self.cluster} does not exist yet in region {self.module.region} (a play "
+                          f"would create it first); a task of {self.result['request'].get('taskDefinition')} would run in it.")
 
     @AWSErrors.common_error_handler("describe the ECS task {arn}")
     def describe(self, arn):

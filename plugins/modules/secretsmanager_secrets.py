@@ -147,6 +147,8 @@ secrets:
            version_id: 0d5c4a3e-8a24-4b6e-9a68-2f4b0f1f2b3c, changed: false, scheduled_for_deletion: false}}
 """
 
+from urllib.parse import quote
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
@@ -154,12 +156,14 @@ from ansible_collections.llmops.litellm_ecs.plugins.module_utils import retries
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AWSErrors
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import AnsibleAWSError
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import fail_json_aws_error
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.errors import is_boto3_error_code
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import AssembleError
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import assemble
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import comparable
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import current_version
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import generate
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import metadata_changes
+from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import source_fields
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.secretsmanager_secrets import spec_errors
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import read_tags
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.tagging import tag_changes
@@ -191,7 +195,12 @@ class Secrets:
 
     @AWSErrors.list_error_handler("read the secret {name} to assemble a value from it", missing=("ResourceNotFoundException",))
     def source_value(self, name):
-        return self.client.get_secret_value(SecretId=name).get("SecretString")
+        try:
+            return self.client.get_secret_value(SecretId=name).get("SecretString")
+        except is_boto3_error_code("InvalidRequestException"):
+            if self.module.check_mode:  # scheduled for deletion: a real run restores it first (when it is one of the set)
+                return None
+            raise
 
     def assembled(self, spec):
         """The value an ``assemble`` spec gives (masked), or None in check mode while its source does not exist yet."""
@@ -205,9 +214,16 @@ class Secrets:
                 self.module.fail_json(msg=f"secrets[{spec['name']}].assemble.source: the secret {recipe['source']} does not exist. "
                                           "Nothing was changed for this secret.", **self.summary())
             self.module.no_log_values.add(text)
+            # The source's own secret fields, as they are and as the template writes them.
+            for field in ("password", "secret"):
+                item = source_fields(text).get(field)
+                if item:
+                    self.module.no_log_values.update({item, quote(item, safe="")})
         try:
             value = assemble(recipe["template"], text, recipe.get("fields") or {}, recipe.get("source") or "")
         except AssembleError as e:
+            if self.module.check_mode:  # e.g. an endpoint not known before the instance exists
+                return None
             self.module.fail_json(msg=f"secrets[{spec['name']}].assemble: {e}. Nothing was changed for this secret.", **self.summary())
         self.module.no_log_values.add(value)
         return value

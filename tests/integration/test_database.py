@@ -105,7 +105,7 @@ def test_password_lives_only_in_secrets_manager_and_the_url_is_assembled_there(c
         assert "DATABASE_URL" not in {pair["name"] for item in definition["containerDefinitions"] for pair in item.get("environment", [])}
     # Not in the -vvv output, not in what RDS describes, not in the config object.
     assert password not in created.output and url not in created.output
-    assert password not in json.dumps(db, default=str)
+    assert quote(password, safe="") not in created.output
     s3 = aws("s3")
     config_object = created.outputs["efs_config"]
     config = s3.get_object(Bucket=config_object["s3_bucket"], Key=config_object["s3_key"])["Body"].read().decode()
@@ -131,14 +131,16 @@ def test_check_mode_on_an_account_without_the_database_writes_nothing(run_site, 
     assert "Keep the RDS for PostgreSQL instance" in check.output
 
 
-def test_teardown_keeps_the_database_by_default_and_deletes_it_only_when_told(created, run_site, aws):
+def test_teardown_keeps_the_database_by_default_and_deletes_it_only_when_told(created, run_site, aws, emulator):
     kept = run_site(CREATE, playbook=TEARDOWN)
     assert kept.rc == 0, kept.tail()
     db = instance(aws)
     assert db is not None and db["DeletionProtection"] is True
     # Its password and URL stay readable, and so do the groups it needs.
     assert (scheduled(aws, f"{NAME}/database-password"), scheduled(aws, f"{NAME}/database-url")) == (False, False)
-    assert scheduled(aws, f"{NAME}/master-key") is True
+    # The salt key encrypts what the kept database stores: it stays too; the master key goes as usual.
+    assert (scheduled(aws, f"{NAME}/salt-key"), scheduled(aws, f"{NAME}/master-key")) == (False, True)
+    assert INSTANCE in {g["DBSubnetGroupName"] for g in aws("rds").describe_db_subnet_groups()["DBSubnetGroups"]}
     tagged = [{"Name": "tag:litellm-deployment", "Values": [NAME]}]
     names = {g["GroupName"] for g in aws("ec2").describe_security_groups(Filters=tagged)["SecurityGroups"]}
     assert names == {f"{NAME}-database", f"{NAME}-tasks"}
@@ -157,8 +159,13 @@ def test_teardown_keeps_the_database_by_default_and_deletes_it_only_when_told(cr
     assert final.startswith(f"{INSTANCE}-final-")
     assert f"its final snapshot is {final}" in deleted.output
     assert (scheduled(aws, f"{NAME}/database-password"), scheduled(aws, f"{NAME}/database-url")) == (True, True)
-    assert not aws("rds").describe_db_subnet_groups()["DBSubnetGroups"] or INSTANCE not in {
-        g["DBSubnetGroupName"] for g in aws("rds").describe_db_subnet_groups()["DBSubnetGroups"]}
+    assert scheduled(aws, f"{NAME}/salt-key") is True
+    assert INSTANCE not in {g["DBSubnetGroupName"] for g in aws("rds").describe_db_subnet_groups()["DBSubnetGroups"]}
+    # --check after it (the secrets scheduled for deletion, no instance): it reads, reports, and writes nothing.
+    start = len(emulator.requests())
+    check = run_site(CREATE, check=True)
+    assert check.rc == 0, check.tail()
+    assert mutations(emulator.requests(start)) == []
 
 
 def test_teardown_without_a_final_snapshot_only_when_that_is_waived_too(run_site, aws):
@@ -178,12 +185,12 @@ def test_existing_database_in_an_rds_format_secret_gets_its_url_assembled(run_si
     arn = aws("secretsmanager").create_secret(Name="shared/rds-credentials", SecretString=json.dumps(credentials))["ARN"]
     extra = {"litellm_name": "pgsecret", "litellm_database_secret_arn": arn, "litellm_config_mode": "s3", "litellm_redis": "none",
              "litellm_redis_per_task_limits_acknowledged": True, "litellm_database_url_query": ""}
-    run = run_site(extra, outputs=True)
+    run = run_site(extra, outputs=True, verbosity=3)
     assert run.rc == 0, run.tail()
     assert run.outputs["database"]["mode"] == "existing"
     assert secret_value(aws, "pgsecret/database-url") == "postgresql://app:p%40ss%2Fword%3A1@db.internal:5433/keys"
     assert instance(aws, "pgsecret-database") is None
-    assert credentials["password"] not in run.output
+    assert credentials["password"] not in run.output and quote(credentials["password"], safe="") not in run.output
     again = run_site(extra)
     assert again.rc == 0 and again.changed == 0, again.changed_tasks
     # The secret is someone else's: teardown leaves it alone and schedules only the assembled URL.

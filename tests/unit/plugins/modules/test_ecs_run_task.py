@@ -148,8 +148,11 @@ def test_check_mode_runs_nothing(aws, capsys, clock):
     assert result["container_name"] == "litellm"
     assert tasks(aws) == []
     assert clock.sleeps == []
+    # A play in check mode creates nothing: a cluster it would create first is reported, not failed; a real run fails.
     missing = run(capsys, aws, check_mode=True, cluster="missing")
-    assert missing["failed"] is True and "The ECS cluster missing does not exist" in missing["msg"]
+    assert missing.get("failed") is not True and missing["changed"] is True
+    assert "the ECS cluster missing does not exist yet" in missing["msg"]
+    assert run(capsys, aws, cluster="missing")["failed"] is True
     # A play in check mode registers nothing: a task definition it would register first is not there yet.
     new = run(capsys, aws, check_mode=True, task_definition="litellm-migrations")
     assert new.get("failed") is not True and new["changed"] is True

@@ -193,3 +193,17 @@ def test_assemble_in_check_mode_with_a_source_not_created_yet_makes_no_call(sm, 
     result = run(capsys, assembled("rds/later"), _ansible_check_mode=True)
     assert result["changed"] is True and result["secrets"]["t/database-url"]["arn"] == ""
     assert sm.list_secrets()["SecretList"] == []
+
+
+def test_assemble_in_check_mode_leaves_unknown_a_source_scheduled_for_deletion_or_a_field_not_known_yet(sm, capsys):
+    sm.create_secret(Name="t/database-password", SecretString="Abc123")
+    spec = [{"name": "t/database-url", "assemble": {"template": "postgresql://litellm:{secret}@{host}:5432/litellm",
+                                                    "source": "t/database-password", "fields": {"host": ""}}}]
+    unknown_host = run(capsys, spec, _ansible_check_mode=True)
+    assert unknown_host.get("failed") is not True and unknown_host["changed"] is True
+    assert run(capsys, spec)["failed"] is True  # a real run refuses what it cannot assemble
+    sm.delete_secret(SecretId="t/database-password", RecoveryWindowInDays=7)
+    spec[0]["assemble"]["fields"] = {"host": "h.example"}
+    pending = run(capsys, spec, _ansible_check_mode=True)
+    assert pending.get("failed") is not True and pending["changed"] is True
+    assert [s["Name"] for s in sm.list_secrets()["SecretList"]] == []
