@@ -154,10 +154,11 @@ def test_operations_map_to_iam_actions_with_their_implied_permissions_and_withou
                               ("s3:ListBuckets", "s3:ListAllMyBuckets"), ("s3:DeleteObjects", "s3:DeleteObjectVersion"),
                               ("s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock")):
         assert operation in OPERATIONS and action in actions and operation not in actions
-    # Needed without an API call of their own: passing the roles, tagging at creation, service-linked roles, EFS's EC2 calls.
-    for action in ("iam:PassRole", "ecs:TagResource", "ec2:CreateTags", "logs:TagResource", "secretsmanager:TagResource",
-                   "elasticfilesystem:TagResource", "elasticache:AddTagsToResource", "iam:TagRole",
-                   "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"):
+    # Needed without an API call of their own: passing the roles, tagging at creation, service-linked roles, EFS's EC2 calls,
+    # RDS's final snapshot. (ecs:TagResource is also called: the migrations record their success on their revision.)
+    for action in ("iam:PassRole", "ec2:CreateTags", "logs:TagResource", "secretsmanager:TagResource",
+                   "elasticfilesystem:TagResource", "elasticache:AddTagsToResource", "iam:TagRole", "rds:AddTagsToResource",
+                   "rds:CreateDBSnapshot", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"):
         assert action not in OPERATIONS and action in actions
     assert dp.iam_actions(["sts:GetCallerIdentity"]) == []
 
