@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils import proxy_probe as pp
-from ansible_collections.llmops.litellm_ecs.plugins.module_utils.proxy_probe import Answer
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import FAILED
 from ansible_collections.llmops.litellm_ecs.plugins.module_utils.waiter import WAITING
 from fake_clock import FakeClock
+from test_proxy_probe_utils import answer
 
 URL = "http://proxy.test:4000"
 KEY = "sk-unit-master-0123456789abcdef"
@@ -23,14 +23,6 @@ VIRTUAL_KEY = "sk-Vk7Qm2Zr9Lx4Tb8Nw1Pc6Hd"
 VIRTUAL_HASH = hashlib.sha256(VIRTUAL_KEY.encode()).hexdigest()
 DATABASE = "RDS instance litellm-db at litellm-db.abc123.us-east-1.rds.amazonaws.com:5432"
 MODEL = "gpt-4o-mini"
-
-
-def answer(status=200, body=b"", headers=None):
-    if not isinstance(body, (bytes, str)):
-        body = json.dumps(body)
-    if isinstance(body, str):
-        body = body.encode()
-    return Answer(status, body, dict(headers or {}))
 
 
 def completion(content="pong"):
